@@ -1,0 +1,66 @@
+/**
+ * The listing step shared by session-get and session-delete, with what it tells the user on stderr:
+ * the available proxy services, virtual proxies linked to no proxy, progress, failed targets.
+ */
+import { errorMessage, CliError, PartialFailureError } from '../../errors.js';
+import { createProgress } from '../../io/progress.js';
+import { describeTarget } from '../../sessions/site.js';
+import { listSessions, type ListQuery, type Listing } from '../../sessions/list.js';
+import { proxyServicesTable } from '../../render/sessions.js';
+import type { Clients } from '../connection.js';
+import type { CommandContext } from '../context.js';
+
+export async function listWithReport(clients: Clients, query: ListQuery, ctx: CommandContext): Promise<Listing> {
+  const { log } = ctx;
+  const progress = createProgress(ctx.io, 'Reading sessions');
+  try {
+    return await listSessions(clients.qrs, clients.qps, query, log, {
+      onPlanned: (planned) => {
+        const { site } = planned;
+        log.verbose(`Retrieved ${site.virtualProxies.length} virtual proxies and ${site.proxies.length} proxy services`);
+        if (log.isLevelEnabled('info')) {
+          const summary = site.proxies.map((p) => ({
+            name: p.name,
+            host: p.host,
+            id: p.id,
+            linkedVirtualProxies: p.linkedVirtualProxyIds.size,
+          }));
+          log.info(`Available proxy services:\n${proxyServicesTable(summary)}`);
+        }
+        for (const vp of planned.unlinked) {
+          log.warn(
+            `Virtual proxy is not linked to any proxy. Prefix="${vp.prefix}", Session cookie header name="${vp.sessionCookieHeaderName}"`,
+          );
+        }
+        for (const prefix of planned.unknownPrefixes) log.warn(`No virtual proxy with prefix "${prefix}" on this site`);
+        if (planned.targets.length === 0) {
+          log.warn('No virtual proxy in the selection is linked to a selected proxy service: there are no sessions to read');
+        }
+        log.verbose(`Reading sessions from ${planned.targets.length} (virtual proxy, proxy service) pairs`);
+      },
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.stop();
+  }
+}
+
+/**
+ * After output: failed targets are named on stderr; some failed → exit 3, all failed → the error of
+ * the first (4 when every failure was TLS/authorisation).
+ */
+export function failureOutcome(listing: Listing, ctx: CommandContext): CliError | undefined {
+  const { failures, results } = listing;
+  if (failures.length === 0) return undefined;
+  for (const failure of failures) {
+    ctx.log.error(`Could not get sessions for ${describeTarget(failure.target)}: ${failure.reason}`);
+  }
+  if (results.length === 0) {
+    // Nothing could be read: the first failure decides (exit 4 for TLS/authorisation, else 1).
+    const first = failures[0]?.error;
+    return first instanceof CliError ? first : new CliError(errorMessage(first), 1);
+  }
+  return new PartialFailureError(
+    `sessions could not be read from ${failures.length} of ${failures.length + results.length} (virtual proxy, proxy service) pairs; the others are shown`,
+  );
+}

@@ -1,0 +1,40 @@
+/** What every command run receives: the process's streams and environment, and a logger. */
+import { CliError, errorMessage, markReported } from '../errors.js';
+import { createAppLogger, type AppLogger } from '../io/logger.js';
+import type { IOStreams } from '../io/streams.js';
+import type { Env } from './options.js';
+import type { ConnectionOptions } from './connection.js';
+
+export interface Deps {
+  io: IOStreams;
+  env: Env;
+  cwd: string;
+  /** Aborted on Ctrl-C: no new request starts, requests in flight finish. */
+  signal?: AbortSignal;
+}
+
+export interface CommandContext extends Deps {
+  log: AppLogger;
+}
+
+/** Opens the logger (and log file) for one run and closes it afterwards, whatever happens. */
+export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'logFile'>, deps: Deps, run: (ctx: CommandContext) => Promise<void>): Promise<void> {
+  const log = await createAppLogger({
+    level: conn.logLevel,
+    stderr: deps.io.stderr,
+    color: deps.io.color,
+    logFile: conn.logFile,
+  });
+  try {
+    await run({ ...deps, log });
+  } catch (err) {
+    // Errors go through the logger too, so a --log-file keeps them.
+    log.error(errorMessage(err));
+    if (err instanceof CliError && err.hint) log.error(err.hint);
+    if (err instanceof Error && err.stack) log.debug(err.stack);
+    markReported(err);
+    throw err;
+  } finally {
+    await log.close();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Builds the command tree, runs it, and maps every outcome to an exit code — the only place that
+ * does. Errors are shown as one line (plus a hint); the stack only at --log-level debug or silly.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode, errorMessage, isReported } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { Deps } from './context.js';
+import { newSessionDeleteCommand } from './commands/session-delete.js';
+import { newSessionGetCommand } from './commands/session-get.js';
+
+export function buildProgram(deps: Deps): Command {
+  const program = new Command('ctrl-q')
+    .description('Qlik Sense proxy sessions from the command line: list them, delete them')
+    .version(VERSION, '-V, --version', 'output the version number')
+    .showSuggestionAfterError(true);
+  const qseow = program.command('qseow').description('commands for client-managed Qlik Sense Enterprise on Windows (QSEoW)');
+  qseow.addCommand(newSessionGetCommand(deps));
+  qseow.addCommand(newSessionDeleteCommand(deps));
+  program.addHelpText(
+    'after',
+    `
+Exit codes:
+  0  success (also when no sessions are found)
+  1  failure: API, network or unexpected error; or a confirmation answered no
+  2  usage error: bad option or value, unreadable file, delete without --yes off a terminal
+  3  partial: some proxy nodes, virtual proxies or deletions failed; the rest was done
+  4  TLS or authorisation failure (certificate not trusted, host name mismatch, 401/403)
+  5  --wait-until-empty ran out of time`,
+  );
+  configureTree(program, deps);
+  return program;
+}
+
+function configureTree(cmd: Command, deps: Deps): void {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    writeOut: (text) => deps.io.stdout.write(text),
+    writeErr: (text) => deps.io.stderr.write(text),
+  });
+  for (const sub of cmd.commands) configureTree(sub, deps);
+}
+
+function wantsStack(argv: readonly string[], deps: Deps): boolean {
+  const levels = new Set(['debug', 'silly']);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--log-level' && levels.has(argv[i + 1] ?? '')) return true;
+    if (arg.startsWith('--log-level=') && levels.has(arg.slice('--log-level='.length))) return true;
+  }
+  return !argv.includes('--log-level') && levels.has(deps.env.CTRLQ_LOG_LEVEL ?? '');
+}
+
+export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+  const program = buildProgram(deps);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (err) {
+    return handleError(err, argv, deps);
+  }
+}
+
+function handleError(err: unknown, argv: readonly string[], deps: Deps): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help text).
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.Ok;
+    return ExitCode.Usage;
+  }
+  const stderr = deps.io.stderr;
+  if (!isReported(err)) {
+    stderr.write(`error: ${errorMessage(err)}\n`);
+    if (err instanceof CliError && err.hint) stderr.write(`${err.hint}\n`);
+    if (wantsStack(argv, deps) && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+  }
+  if (err instanceof CliError) return err.exitCode;
+  if (!(err instanceof Error) || !wantsStack(argv, deps)) {
+    stderr.write('This is a bug in ctrl-q; run again with --log-level debug to see where it happened.\n');
+  }
+  return ExitCode.Failure;
+}

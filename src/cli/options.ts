@@ -1,0 +1,336 @@
+/**
+ * Every command-line option, declared once as data: flags, help text, default, choices and the
+ * environment variables that may supply it. Commands pick the options they take from here, the
+ * parser is built from these entries and so is the help text.
+ */
+import { Command, Option } from 'commander';
+import yargsParser from 'yargs-parser';
+import { UsageError } from '../errors.js';
+
+export type RawValue = string | boolean | string[];
+
+export interface OptionSpec {
+  /** The attribute name commander gives the option (camelCase of the long flag). */
+  readonly key: string;
+  readonly flags: string;
+  readonly description: string;
+  readonly defaultValue?: string | boolean;
+  /** Shown in help in place of the default when the real default is computed at run time. */
+  readonly defaultDescription?: string;
+  readonly choices?: readonly string[];
+  /** Environment variables that supply the value when the option is not on the command line; first set wins. */
+  readonly env?: readonly string[];
+  readonly required?: boolean;
+  readonly hidden?: boolean;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'verbose', 'debug', 'silly'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const SORT_COLUMNS = ['prefix', 'proxyhost', 'proxyname', 'userdir', 'userid', 'username'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+/** Options both commands take: logging, connection and certificates (Ctrl-Q's names and defaults). */
+export const COMMON_OPTIONS = {
+  logLevel: {
+    key: 'logLevel',
+    flags: '--log-level <level>',
+    description: 'log level',
+    choices: LOG_LEVELS,
+    defaultValue: 'info',
+    env: ['CTRLQ_LOG_LEVEL'],
+  },
+  logFile: {
+    key: 'logFile',
+    flags: '--log-file <path>',
+    description: 'also append the log, with timestamps, to this file',
+    env: ['CTRLQ_LOG_FILE'],
+  },
+  host: {
+    key: 'host',
+    flags: '--host <host>',
+    description: 'Qlik Sense host (IP/FQDN) where Qlik Repository Service (QRS) is running',
+    env: ['CTRLQ_HOST'],
+    required: true,
+  },
+  qrsPort: {
+    key: 'qrsPort',
+    flags: '--qrs-port <port>',
+    description: 'Qlik Sense repository service (QRS) port (usually 4242)',
+    defaultValue: '4242',
+    env: ['CTRLQ_QRS_PORT'],
+  },
+  virtualProxy: {
+    key: 'virtualProxy',
+    flags: '--virtual-proxy <prefix>',
+    description: 'Qlik Sense virtual proxy prefix to access QRS via',
+    defaultValue: '',
+    env: ['CTRLQ_VIRTUAL_PROXY'],
+  },
+  secure: {
+    key: 'secure',
+    flags: '--secure <true|false>',
+    description:
+      'https connection to Qlik Sense must use correct certificate. Invalid certificates will result in rejected/failed connection',
+    defaultValue: 'true',
+    env: ['CTRLQ_SECURE'],
+  },
+  qpsPort: {
+    key: 'qpsPort',
+    flags: '--qps-port <port>',
+    description: 'Qlik Sense proxy service (QPS) port, used for every proxy node',
+    defaultDescription: "each proxy service's REST port from QRS, else 4243",
+    env: ['CTRLQ_QPS_PORT'],
+  },
+  authUserDir: {
+    key: 'authUserDir',
+    flags: '--auth-user-dir <directory>',
+    description: 'user directory for user to connect with',
+    env: ['CTRLQ_USER_DIR', 'CTRLQ_AUTH_USER_DIR'],
+    required: true,
+  },
+  authUserId: {
+    key: 'authUserId',
+    flags: '--auth-user-id <userid>',
+    description: 'user ID for user to connect with',
+    env: ['CTRLQ_USER_ID', 'CTRLQ_AUTH_USER_ID'],
+    required: true,
+  },
+  authType: {
+    key: 'authType',
+    flags: '-a, --auth-type <type>',
+    description: 'authentication type',
+    choices: ['cert'],
+    defaultValue: 'cert',
+    env: ['CTRLQ_AUTH_TYPE'],
+  },
+  authCertFile: {
+    key: 'authCertFile',
+    flags: '--auth-cert-file <file>',
+    description: 'Qlik Sense certificate file (exported from QMC)',
+    defaultValue: './cert/client.pem',
+    env: ['CTRLQ_CERT_FILE', 'CTRLQ_AUTH_CERT_FILE'],
+  },
+  authCertKeyFile: {
+    key: 'authCertKeyFile',
+    flags: '--auth-cert-key-file <file>',
+    description: 'Qlik Sense certificate key file (exported from QMC)',
+    defaultValue: './cert/client_key.pem',
+    env: ['CTRLQ_CERT_KEY_FILE', 'CTRLQ_AUTH_CERT_KEY_FILE'],
+  },
+  authRootCertFile: {
+    key: 'authRootCertFile',
+    flags: '--auth-root-cert-file <file>',
+    description: 'Qlik Sense root certificate file (exported from QMC)',
+    defaultValue: './cert/root.pem',
+    env: ['CTRLQ_ROOT_CERT_FILE', 'CTRLQ_AUTH_ROOT_CERT_FILE'],
+  },
+  concurrency: {
+    key: 'concurrency',
+    flags: '--concurrency <n>',
+    description: 'maximum number of requests to the proxy services at the same time',
+    defaultValue: '16',
+    env: ['CTRLQ_CONCURRENCY'],
+  },
+  timeout: {
+    key: 'timeout',
+    flags: '--timeout <seconds>',
+    description: 'timeout per request, in seconds',
+    defaultValue: '60',
+    env: ['CTRLQ_TIMEOUT'],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Filters shared by both commands. */
+export const TARGET_OPTIONS = {
+  sessionVirtualProxyMany: {
+    key: 'sessionVirtualProxy',
+    flags: '--session-virtual-proxy <prefix...>',
+    description: 'one or more Qlik Sense virtual proxies to get sessions for (default: all)',
+    env: ['CTRLQ_SESSION_VIRTUAL_PROXY'],
+  },
+  hostProxyMany: {
+    key: 'hostProxy',
+    flags: '--host-proxy <host...>',
+    description:
+      'Qlik Sense hosts/proxies (IP/FQDN) to get sessions from. Must match the host names of the Sense nodes (default: all)',
+    env: ['CTRLQ_HOST_PROXY'],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
+  for (const spec of specs) {
+    const envNote = spec.env && spec.env.length > 0 ? ` [env: ${spec.env.join(', ')}]` : '';
+    const computed = spec.defaultDescription === undefined ? '' : ` (default: ${spec.defaultDescription})`;
+    const option = new Option(spec.flags, `${spec.description}${envNote}${computed}`);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+    if (spec.hidden) option.hideHelp();
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+function isVariadic(spec: OptionSpec): boolean {
+  return spec.flags.includes('...>') || spec.flags.includes('...]');
+}
+
+function longFlag(spec: OptionSpec): string {
+  const match = /--[\w-]+/.exec(spec.flags);
+  return match ? match[0] : spec.flags;
+}
+
+/**
+ * Splits a multi-value environment variable the way a shell would split words:
+ * `node1 node2` is two values, `"my node" other` keeps the quoted value whole.
+ */
+export function splitEnvList(value: string): string[] {
+  const parsed = yargsParser(`-- ${value}`, {
+    configuration: { 'parse-numbers': false, 'parse-positional-numbers': false },
+  });
+  return parsed._.map((token) => unquote(String(token))).filter((token) => token.length > 0);
+}
+
+function unquote(token: string): string {
+  if (token.length >= 2) {
+    const first = token[0];
+    if ((first === '"' || first === "'") && token.endsWith(first)) return token.slice(1, -1);
+  }
+  return token;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Values for the given options with the precedence command line > environment > default.
+ * Also enforces `required` and validates choices for values that came from the environment
+ * (commander validates the command line itself).
+ */
+export function resolveOptions(cmd: Command, specs: readonly OptionSpec[], env: Env): Record<string, RawValue | undefined> {
+  const parsed = cmd.opts<Record<string, RawValue | undefined>>();
+  const result: Record<string, RawValue | undefined> = {};
+  for (const spec of specs) {
+    let value = parsed[spec.key];
+    const source = cmd.getOptionValueSource(spec.key);
+    if (source !== 'cli') {
+      const fromEnv = readEnv(spec, env);
+      if (fromEnv !== undefined) {
+        if (spec.choices && typeof fromEnv === 'string' && !spec.choices.includes(fromEnv)) {
+          throw new UsageError(
+            `environment variable ${fromEnvName(spec, env)} value '${fromEnv}' is invalid for ${longFlag(spec)}. Allowed choices are ${spec.choices.join(', ')}.`,
+          );
+        }
+        value = fromEnv;
+      }
+    }
+    if (spec.required && (value === undefined || value === '')) {
+      const envHint = spec.env && spec.env.length > 0 ? ` (or set ${spec.env.join(' or ')})` : '';
+      throw new UsageError(`required option '${spec.flags}' not specified${envHint}`);
+    }
+    result[spec.key] = value;
+  }
+  return result;
+}
+
+function fromEnvName(spec: OptionSpec, env: Env): string {
+  return spec.env?.find((name) => env[name] !== undefined) ?? '';
+}
+
+function readEnv(spec: OptionSpec, env: Env): RawValue | undefined {
+  for (const name of spec.env ?? []) {
+    const value = env[name];
+    if (value === undefined) continue;
+    return isVariadic(spec) ? splitEnvList(value) : value;
+  }
+  return undefined;
+}
+
+// ---- narrowing helpers: raw string values → typed values, with one clear line on error ----
+
+export function asString(value: RawValue | undefined, fallback = ''): string {
+  if (value === undefined) return fallback;
+  if (Array.isArray(value)) return value.join(' ');
+  return String(value);
+}
+
+export function asList(value: RawValue | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'boolean') return undefined;
+  return [value];
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off']);
+
+export function parseBoolean(flag: string, value: RawValue | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  const word = asString(value).trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new UsageError(`option '${flag}' must be true or false, got '${asString(value)}'`);
+}
+
+export function parsePort(flag: string, value: RawValue | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const text = asString(value).trim();
+  const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`option '${flag}' must be a port number from 1 to 65535, got '${asString(value)}'`);
+  }
+  return port;
+}
+
+export function parseInteger(flag: string, value: RawValue | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = asString(value).trim();
+  const n = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`option '${flag}' must be a whole number from ${min} to ${max}, got '${asString(value)}'`);
+  }
+  return n;
+}
+
+export function parseSeconds(flag: string, value: RawValue | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = asString(value).trim();
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`option '${flag}' must be a number from ${min} to ${max}, got '${asString(value)}'`);
+  }
+  return n;
+}
+
+export function parseChoice<T extends string>(flag: string, value: RawValue | undefined, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  const text = asString(value);
+  const found = choices.find((choice) => choice === text);
+  if (found === undefined) {
+    throw new UsageError(`option '${flag}' argument '${text}' is invalid. Allowed choices are ${choices.join(', ')}.`);
+  }
+  return found;
+}
+
+export const GET_OUTPUT_FORMATS = ['json', 'table'] as const;
+export type GetOutputFormat = (typeof GET_OUTPUT_FORMATS)[number];
+
+/** session-get's own options. */
+export const SESSION_GET_OPTIONS = {
+  outputFormat: {
+    key: 'outputFormat',
+    flags: '--output-format <format>',
+    description: 'output format',
+    choices: GET_OUTPUT_FORMATS,
+    defaultValue: 'json',
+    env: ['CTRLQ_OUTPUT_FORMAT'],
+  },
+  sortBy: {
+    key: 'sortBy',
+    flags: '-s, --sort-by <column>',
+    description: 'column to sort output by (table and JSON)',
+    choices: SORT_COLUMNS,
+    defaultValue: 'prefix',
+    env: ['CTRLQ_SORT_BY'],
+  },
+} as const satisfies Record<string, OptionSpec>;

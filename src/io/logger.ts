@@ -1,0 +1,96 @@
+/**
+ * Logging through winston, always to stderr (never stdout, which carries data only), optionally
+ * also to a log file with timestamps. Ctrl-Q's levels: error, warn, info, verbose, debug, silly.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import winston from 'winston';
+import { UsageError } from '../errors.js';
+import type { LogLevel } from '../cli/options.js';
+
+/** What the layers below the CLI need from a logger; winston's Logger satisfies it. */
+export interface Log {
+  error(message: string): unknown;
+  warn(message: string): unknown;
+  info(message: string): unknown;
+  verbose(message: string): unknown;
+  debug(message: string): unknown;
+  silly(message: string): unknown;
+  isLevelEnabled(level: string): boolean;
+}
+
+export interface AppLogger extends Log {
+  /** Flushes and closes the log file, if any. */
+  close(): Promise<void>;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  stderr: Writable;
+  color: boolean;
+  logFile?: string;
+}
+
+const COLORS: Record<string, string> = { error: '\x1b[31m', warn: '\x1b[33m', verbose: '\x1b[36m', debug: '\x1b[35m', silly: '\x1b[90m' };
+
+/** Opens the log file first, so an unusable path is a usage error before anything is sent. */
+export async function createAppLogger(options: LoggerOptions): Promise<AppLogger> {
+  const detailed = options.level === 'debug' || options.level === 'silly';
+  const consoleFormat = winston.format.printf((info) => {
+    const level = info.level;
+    const message = String(info.message);
+    const stamp = detailed ? `${String(info.timestamp)} ` : '';
+    if (level === 'info' && !detailed) return message;
+    const label = options.color && COLORS[level] ? `${COLORS[level]}${level}\x1b[0m` : level;
+    return `${stamp}${label}: ${message}`;
+  });
+  const transports: winston.transport[] = [
+    new winston.transports.Stream({ stream: options.stderr, format: consoleFormat }),
+  ];
+  let file: WriteStream | undefined;
+  if (options.logFile !== undefined) {
+    file = await openLogFile(options.logFile);
+    transports.push(
+      new winston.transports.Stream({
+        stream: file,
+        format: winston.format.printf((info) => `${String(info.timestamp)} ${info.level}: ${String(info.message)}`),
+      }),
+    );
+  }
+  const logger = winston.createLogger({
+    level: options.level,
+    levels: winston.config.npm.levels,
+    format: winston.format.timestamp(),
+    transports,
+  });
+  return Object.assign(logger, {
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (file === undefined) return resolve();
+        const stream = file;
+        // Let winston hand over what it buffered before the stream ends.
+        setImmediate(() => stream.end(() => resolve()));
+      }),
+  });
+}
+
+function openLogFile(path: string): Promise<WriteStream> {
+  return new Promise((resolve, reject) => {
+    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    stream.once('open', () => resolve(stream));
+    stream.once('error', (err: NodeJS.ErrnoException) => {
+      reject(new UsageError(`cannot open log file ${path}: ${err.code === 'ENOENT' ? 'folder does not exist' : err.message}`));
+    });
+  });
+}
+
+/** A logger that drops everything; for tests and library use. */
+export const silentLog: Log = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  verbose: () => undefined,
+  debug: () => undefined,
+  silly: () => undefined,
+  isLevelEnabled: () => false,
+};

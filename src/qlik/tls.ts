@@ -1,0 +1,150 @@
+/**
+ * Reads and checks the client certificate, its key and the site's root certificate once per run.
+ * The material is kept out of every log: it refuses JSON serialisation and util.inspect.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
+import { inspect } from 'node:util';
+import { UsageError, errorMessage } from '../errors.js';
+
+export interface CertificateFiles {
+  certFile: string;
+  keyFile: string;
+  rootCertFile: string;
+  /** A .pfx/.p12 with client certificate and key (and possibly the root); replaces certFile/keyFile. */
+  pfxFile?: string;
+  passphrase?: string;
+}
+
+export class TlsMaterial {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly pfx?: Buffer;
+  readonly ca?: string;
+  readonly passphrase?: string;
+  /** Files whose permissions let others read the private key. */
+  readonly warnings: string[];
+
+  constructor(parts: { cert?: string; key?: string; pfx?: Buffer; ca?: string; passphrase?: string; warnings?: string[] }) {
+    this.cert = parts.cert;
+    this.key = parts.key;
+    this.pfx = parts.pfx;
+    this.ca = parts.ca;
+    this.passphrase = parts.passphrase;
+    this.warnings = parts.warnings ?? [];
+  }
+
+  toJSON(): string {
+    return '[TLS material redacted]';
+  }
+
+  [inspect.custom](): string {
+    return '[TLS material redacted]';
+  }
+}
+
+function readFile(path: string, option: string): Buffer {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`${option}: file not found: ${path}`);
+    throw new UsageError(`${option}: cannot read ${path}: ${errorMessage(err)}`);
+  }
+  if (!isFile) throw new UsageError(`${option}: ${path} is not a file`);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'EACCES' ? 'permission denied' : errorMessage(err);
+    throw new UsageError(`${option}: cannot read ${path}: ${reason}`);
+  }
+}
+
+function keyPermissionWarning(path: string): string | undefined {
+  if (process.platform === 'win32') return undefined;
+  const mode = statSync(path).mode;
+  if ((mode & 0o077) === 0) return undefined;
+  return `private key file ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`;
+}
+
+function parsePrivateKey(pem: string, path: string, passphrase: string | undefined): KeyObject {
+  try {
+    return createPrivateKey({ key: pem, format: 'pem', passphrase });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MISSING_PASSPHRASE' || /passphrase/i.test(errorMessage(err))) {
+      throw new UsageError(
+        passphrase === undefined
+          ? `--auth-cert-key-file: ${path} is encrypted; give its password with --auth-cert-passphrase-file or CTRLQ_CERT_PASSPHRASE`
+          : `--auth-cert-key-file: wrong password for ${path}`,
+      );
+    }
+    if (/bad decrypt/i.test(errorMessage(err))) throw new UsageError(`--auth-cert-key-file: wrong password for ${path}`);
+    throw new UsageError(`--auth-cert-key-file: ${path} is not a PEM private key`);
+  }
+}
+
+function parseCertificate(pem: string, path: string, option: string): X509Certificate {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`${option}: ${path} is not a PEM certificate`);
+  }
+  try {
+    return new X509Certificate(pem);
+  } catch {
+    throw new UsageError(`${option}: ${path} is not a valid PEM certificate`);
+  }
+}
+
+/**
+ * Loads the files named by the options. The root certificate is required when `secure` is on;
+ * with `secure` off it is used if present.
+ */
+export function loadTlsMaterial(files: CertificateFiles, secure: boolean): TlsMaterial {
+  const warnings: string[] = [];
+  let ca: string | undefined;
+  let rootExists = true;
+  try {
+    statSync(files.rootCertFile);
+  } catch {
+    rootExists = false;
+  }
+  if (secure || rootExists) {
+    ca = readFile(files.rootCertFile, '--auth-root-cert-file').toString('utf8');
+    parseCertificate(ca, files.rootCertFile, '--auth-root-cert-file');
+  }
+
+  if (files.pfxFile !== undefined) {
+    const pfx = readFile(files.pfxFile, '--auth-cert-pfx-file');
+    try {
+      createSecureContext({ pfx, passphrase: files.passphrase });
+    } catch (err) {
+      const msg = errorMessage(err);
+      if (/mac verify|password|decrypt/i.test(msg)) {
+        throw new UsageError(
+          files.passphrase === undefined
+            ? `--auth-cert-pfx-file: ${files.pfxFile} is password protected; give the password with --auth-cert-passphrase-file or CTRLQ_CERT_PASSPHRASE`
+            : `--auth-cert-pfx-file: wrong password for ${files.pfxFile}`,
+        );
+      }
+      throw new UsageError(`--auth-cert-pfx-file: ${files.pfxFile} is not a usable PKCS#12 file (${msg})`);
+    }
+    const warning = keyPermissionWarning(files.pfxFile);
+    if (warning) warnings.push(warning);
+    return new TlsMaterial({ pfx, ca, passphrase: files.passphrase, warnings });
+  }
+
+  const cert = readFile(files.certFile, '--auth-cert-file').toString('utf8');
+  const x509 = parseCertificate(cert, files.certFile, '--auth-cert-file');
+  const key = readFile(files.keyFile, '--auth-cert-key-file').toString('utf8');
+  if (!key.includes('-----BEGIN')) throw new UsageError(`--auth-cert-key-file: ${files.keyFile} is not a PEM private key`);
+  const keyObject = parsePrivateKey(key, files.keyFile, files.passphrase);
+  if (!x509.checkPrivateKey(keyObject)) {
+    throw new UsageError(`--auth-cert-key-file: ${files.keyFile} is not the key of the certificate ${files.certFile}`);
+  }
+  const warning = keyPermissionWarning(files.keyFile);
+  if (warning) warnings.push(warning);
+  return new TlsMaterial({ cert, key, ca, passphrase: files.passphrase, warnings });
+}

@@ -1,0 +1,290 @@
+/**
+ * The one HTTP transport under the QRS and QPS clients: mutual TLS with certificates read once,
+ * one keep-alive agent per host, a fresh cryptographically random xrfkey per request, the
+ * X-Qlik-User header, a timeout, retries of transient failures, and axios errors turned into typed
+ * errors whose messages say what to do.
+ */
+import { Agent } from 'node:https';
+import { randomBytes } from 'node:crypto';
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { AuthError, QlikApiError, errorMessage, type QlikService, type RequestInfo } from '../errors.js';
+import type { Log } from '../io/logger.js';
+import type { TlsMaterial } from './tls.js';
+
+export interface QlikUser {
+  directory: string;
+  id: string;
+}
+
+export interface TransportOptions {
+  tls: TlsMaterial;
+  /** Verify the server certificate against the root (Ctrl-Q's --secure). */
+  secure: boolean;
+  timeoutMs: number;
+  user: QlikUser;
+  log: Log;
+  /** Extra attempts for transient failures (connection reset, 502/503/504). */
+  retries?: number;
+  /** Delay before the first retry; doubles each time. */
+  retryDelayMs?: number;
+  /** Path of the root certificate, named in error hints. */
+  rootCertFile?: string;
+}
+
+export interface HttpRequest {
+  service: QlikService;
+  host: string;
+  port: number;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Already encoded path, see paths.ts. */
+  path: string;
+  /** Extra query parameters (the xrfkey is added here). */
+  query?: Record<string, string>;
+  /** Statuses that are answers rather than errors (default: 200–299). */
+  accept?: readonly number[];
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+}
+
+const XRF_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** 16 characters from [0-9A-Za-z], drawn from a cryptographic source without modulo bias. */
+export function newXrfkey(): string {
+  let key = '';
+  while (key.length < 16) {
+    for (const byte of randomBytes(32)) {
+      if (byte < 248 && key.length < 16) key += XRF_ALPHABET[byte % 62];
+    }
+  }
+  return key;
+}
+
+/** Encodes a query string; values are always percent-encoded (spaces as %20). */
+export function encodeQuery(query: Record<string, string>): string {
+  return Object.entries(query)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
+export class QlikTransport {
+  private readonly agents = new Map<string, Agent>();
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: TransportOptions) {
+    this.http = axios.create({
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+    });
+  }
+
+  private agent(host: string, port: number): Agent {
+    const key = `${host}:${port}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      const { tls } = this.options;
+      agent = new Agent({
+        keepAlive: true,
+        cert: tls.cert,
+        key: tls.key,
+        pfx: tls.pfx,
+        passphrase: tls.passphrase,
+        ca: tls.ca,
+        rejectUnauthorized: this.options.secure,
+      });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  /** Closes the keep-alive connections so the process can end. */
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const retries = this.options.retries ?? 2;
+    let delay = this.options.retryDelayMs ?? 200;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(req);
+      } catch (err) {
+        if (!(err instanceof QlikApiError) || !err.transient || attempt >= retries || req.signal?.aborted) throw err;
+        this.options.log.verbose(`${err.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
+        await sleep(delay, req.signal);
+        delay *= 2;
+      }
+    }
+  }
+
+  private async once(req: HttpRequest): Promise<HttpResponse> {
+    const xrfkey = newXrfkey();
+    const query = encodeQuery({ ...req.query, xrfkey });
+    const url = `https://${formatHost(req.host)}:${req.port}${req.path}?${query}`;
+    const info: RequestInfo = { service: req.service, method: req.method, host: req.host, port: req.port, path: req.path };
+    const started = Date.now();
+    const { log } = this.options;
+    log.debug(`${req.method} https://${formatHost(req.host)}:${req.port}${req.path}`);
+    let status: number;
+    let body: string;
+    try {
+      const res = await this.http.request<string>({
+        url,
+        method: req.method,
+        httpsAgent: this.agent(req.host, req.port),
+        timeout: this.options.timeoutMs,
+        signal: req.signal,
+        headers: {
+          'X-Qlik-Xrfkey': xrfkey,
+          'X-Qlik-User': `UserDirectory=${encodeURIComponent(this.options.user.directory)}; UserId=${encodeURIComponent(this.options.user.id)}`,
+          Accept: 'application/json',
+        },
+      });
+      status = res.status;
+      body = typeof res.data === 'string' ? res.data : '';
+    } catch (err) {
+      throw this.toError(err, info);
+    }
+    log.debug(`${req.method} ${req.path} → ${status} (${Date.now() - started} ms, ${body.length} bytes)`);
+    const accepted = req.accept ? req.accept.includes(status) : status >= 200 && status < 300;
+    if (accepted) return { status, body };
+    throw this.statusError(status, body, info);
+  }
+
+  private statusError(status: number, body: string, info: RequestInfo): QlikApiError {
+    const where = `${info.service} ${info.method} ${info.path} on ${formatHost(info.host)}:${info.port}`;
+    const detail = shortBody(body);
+    if (status === 401 || status === 403) {
+      return new AuthError(`${where} was refused: HTTP ${status}${detail ? ` ${detail}` : ''}`, info, {
+        status,
+        hint: 'Check that the client certificate was exported from this Qlik Sense site and that --auth-user-dir/--auth-user-id name a user that may do this.',
+      });
+    }
+    return new QlikApiError(`${where} failed: HTTP ${status}${detail ? ` ${detail}` : ''}`, info, {
+      status,
+      transient: status === 502 || status === 503 || status === 504,
+    });
+  }
+
+  private toError(err: unknown, info: RequestInfo): QlikApiError {
+    const endpoint = `${formatHost(info.host)}:${info.port}`;
+    const service = info.service;
+    if (axios.isCancel(err) || (err instanceof AxiosError && err.code === AxiosError.ERR_CANCELED)) {
+      return new QlikApiError(`${service} request to ${endpoint} was cancelled`, info, { code: 'ECANCELED', cause: err });
+    }
+    const code = errorCode(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const rootFile = this.options.rootCertFile ?? 'the root certificate';
+    switch (code) {
+      case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      case 'SELF_SIGNED_CERT_IN_CHAIN':
+      case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      case 'UNABLE_TO_GET_ISSUER_CERT':
+      case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      case 'CERT_SIGNATURE_FAILURE':
+      case 'CERT_UNTRUSTED':
+      case 'INVALID_PURPOSE':
+        return new AuthError(`the server certificate of ${service} at ${endpoint} is not trusted: ${message}`, info, {
+          code,
+          cause: err,
+          hint: `It is not signed by ${rootFile}. Use the root.pem exported from this site with --auth-root-cert-file, or skip the check with --secure false.`,
+        });
+      case 'ERR_TLS_CERT_ALTNAME_INVALID': {
+        const covered = /altnames: (.*)$/.exec(message)?.[1] ?? 'other names';
+        return new AuthError(
+          `host name '${info.host}' is not in the server certificate of ${service} at ${endpoint}; the certificate covers ${covered}`,
+          info,
+          {
+            code,
+            cause: err,
+            hint: 'Connect with a name the certificate covers (for proxy nodes, the host names QRS lists), or skip the check with --secure false.',
+          },
+        );
+      }
+      case 'CERT_HAS_EXPIRED':
+      case 'CERT_NOT_YET_VALID':
+        return new AuthError(`the server certificate of ${service} at ${endpoint} is not valid now: ${message}`, info, { code, cause: err });
+      case 'ECONNREFUSED':
+        return new QlikApiError(`cannot connect to ${service} at ${endpoint}: connection refused`, info, {
+          code,
+          cause: err,
+          hint: `Check that the ${service} service is running on ${info.host} and that the port is right.`,
+        });
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return new QlikApiError(`cannot connect to ${service} at ${endpoint}: host name '${info.host}' not found`, info, {
+          code,
+          cause: err,
+          hint: 'Check the host name, or use one that this machine can resolve.',
+        });
+      case 'ECONNABORTED':
+      case 'ETIMEDOUT':
+        return new QlikApiError(
+          `no answer from ${service} at ${endpoint} within ${Math.round(this.options.timeoutMs / 100) / 10} s (${info.method} ${info.path})`,
+          info,
+          { code: 'ETIMEDOUT', cause: err, hint: 'Raise --timeout, or check the network path to that host.' },
+        );
+      case 'ECONNRESET':
+      case 'EPIPE':
+      case 'ERR_STREAM_PREMATURE_CLOSE':
+        return new QlikApiError(`connection to ${service} at ${endpoint} was reset (${info.method} ${info.path})`, info, {
+          code: 'ECONNRESET',
+          transient: true,
+          cause: err,
+        });
+      default:
+        break;
+    }
+    if (code !== undefined && /^ERR_SSL_/.test(code)) {
+      return new AuthError(`${service} at ${endpoint} rejected the TLS connection (${code})`, info, {
+        code,
+        cause: err,
+        hint: 'The client certificate was refused: use client.pem and client_key.pem exported from this site (--auth-cert-file, --auth-cert-key-file).',
+      });
+    }
+    if (/socket hang up/i.test(message)) {
+      return new QlikApiError(`connection to ${service} at ${endpoint} was closed without an answer`, info, {
+        code: 'ECONNRESET',
+        transient: true,
+        cause: err,
+      });
+    }
+    return new QlikApiError(`${service} request to ${endpoint} failed: ${errorMessage(err)}`, info, { code, cause: err });
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (err instanceof AxiosError) {
+    const cause = err.cause as NodeJS.ErrnoException | undefined;
+    if (cause?.code) return cause.code;
+    return err.code;
+  }
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function shortBody(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (text.length === 0) return '';
+  return `(${text.length > 160 ? `${text.slice(0, 157)}...` : text})`;
+}
+
+export function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

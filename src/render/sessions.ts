@@ -1,0 +1,56 @@
+/** How session-get shows its result: Ctrl-Q's ten table columns and header block, and the proxy list. */
+import type { Writable } from 'node:stream';
+import { write } from '../io/streams.js';
+import type { ProxyCount, SessionRow } from '../sessions/rows.js';
+import { renderTable, renderTableChunks, CLI_TABLE3_MAX_ROWS } from './table.js';
+
+export const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] = [
+  ['Virtual proxy description', 'vpDescription'],
+  ['Virtual proxy prefix', 'vpPrefix'],
+  ['Virtual proxy session cookie header', 'vpSessionCookieHeaderName'],
+  ['Linked proxy service', 'proxyFull'],
+  ['Load balancing nodes', 'loadBalancingNodes'],
+  ['Session user directory', 'userDir'],
+  ['Session user ID', 'userId'],
+  ['Session user name', 'userName'],
+  ['Session attributes', 'attributes'],
+  ['Session ID', 'sessionId'],
+];
+
+export function sessionsHeader(total: number, perProxy: readonly ProxyCount[]): string {
+  const lines = [
+    '-- Sessions per virtual proxy and proxy services --',
+    '',
+    `Total number of sessions: ${total}`,
+    '',
+    'Sessions per proxy service:',
+    ...perProxy.map((p) => `   ${p.name}: ${p.host}: ${p.count}`),
+  ];
+  return `${lines.join('\n')}\n\n`;
+}
+
+export async function writeSessionsTable(out: Writable, rows: readonly SessionRow[], perProxy: readonly ProxyCount[]): Promise<void> {
+  await write(out, sessionsHeader(rows.length, perProxy));
+  const head = SESSION_COLUMNS.map(([title]) => title);
+  const cells = rows.map((row) => SESSION_COLUMNS.map(([, field]) => row[field]));
+  if (cells.length <= CLI_TABLE3_MAX_ROWS) {
+    await write(out, `${renderTable(head, cells)}\n`);
+    return;
+  }
+  for (const chunk of renderTableChunks(head, cells)) await write(out, chunk);
+  await write(out, '\n');
+}
+
+export interface ProxySummary {
+  name: string;
+  host: string;
+  id: string;
+  linkedVirtualProxies: number;
+}
+
+export function proxyServicesTable(proxies: readonly ProxySummary[]): string {
+  return renderTable(
+    ['Name', 'Host name', 'Id', 'Linked virtual proxies'],
+    proxies.map((p) => [p.name, p.host, p.id, String(p.linkedVirtualProxies)]),
+  );
+}
