@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /** Entry point: the only code that touches process.argv, process.env, the signals and the exit code. */
+import { setMaxListeners } from 'node:events';
 import { main } from '../cli/main.js';
 
 const controller = new AbortController();
+// Every request in flight listens on this signal; with --concurrency above 10 that is expected.
+setMaxListeners(0, controller.signal);
 process.once('SIGINT', () => {
   process.stderr.write('\nInterrupted: no new requests are sent; waiting for the ones in flight (Ctrl-C again to quit now)\n');
   controller.abort();

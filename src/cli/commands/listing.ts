@@ -17,7 +17,6 @@ export async function listWithReport(clients: Clients, query: ListQuery, ctx: Co
     return await listSessions(clients.qrs, clients.qps, query, log, {
       onPlanned: (planned) => {
         const { site } = planned;
-        log.verbose(`Retrieved ${site.virtualProxies.length} virtual proxies and ${site.proxies.length} proxy services`);
         if (log.isLevelEnabled('info')) {
           const summary = site.proxies.map((p) => ({
             name: p.name,
