@@ -94,26 +94,33 @@ export function decodeProxyServices(body: string, request: RequestInfo): ProxySe
   });
 }
 
-function decodeAttributes(value: Json | undefined): QpsSessionAttribute[] {
+function normaliseAttributes(value: Json | undefined): QpsSessionAttribute[] {
   // Ctrl-Q crashes on a session without Attributes; an absent or null list simply means none.
   if (!Array.isArray(value)) return [];
-  return value.filter(isObject).map((attr) => {
-    const out: QpsSessionAttribute = {};
-    for (const [k, v] of Object.entries(attr)) out[k] = v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-    return out;
-  });
+  const attributes = value.filter(isObject);
+  for (const attr of attributes) {
+    for (const [k, v] of Object.entries(attr)) {
+      if (typeof v !== 'string') attr[k] = v === null ? '' : JSON.stringify(v);
+    }
+  }
+  return attributes as QpsSessionAttribute[];
 }
 
+/**
+ * Checks a session in place and returns it typed (no copy: lists can hold 100,000 sessions).
+ * Unknown fields are left as they are.
+ */
 export function decodeSession(value: Json): QpsSession {
   if (!isObject(value)) throw new MalformedResponse('session is not an object');
-  const userName = value.UserName;
-  return {
-    UserDirectory: str(value, 'UserDirectory', 'session'),
-    UserId: str(value, 'UserId', 'session'),
-    UserName: typeof userName === 'string' ? userName : null,
-    Attributes: decodeAttributes(value.Attributes),
-    SessionId: str(value, 'SessionId', 'session'),
-  };
+  str(value, 'UserDirectory', 'session');
+  str(value, 'UserId', 'session');
+  str(value, 'SessionId', 'session');
+  if (typeof value.UserName !== 'string') value.UserName = null;
+  const attributes = value.Attributes;
+  if (!Array.isArray(attributes) || attributes.some((a) => !isObject(a) || Object.values(a).some((v) => typeof v !== 'string'))) {
+    value.Attributes = normaliseAttributes(attributes) as unknown as Json[];
+  }
+  return value as unknown as QpsSession;
 }
 
 export function decodeSessions(body: string, request: RequestInfo): QpsSession[] {

@@ -2,20 +2,24 @@
 import type { Writable } from 'node:stream';
 import { write } from '../io/streams.js';
 
+const SLICE = 1000;
+
+/**
+ * Writes exactly the text of `JSON.stringify(value, null, 2)` plus a newline. Arrays are stringified
+ * a slice at a time (native stringify, then the slice's brackets dropped), so 100,000 rows never
+ * become one 50 MB string.
+ */
 export async function writeJson(out: Writable, value: unknown): Promise<void> {
-  if (!Array.isArray(value) || value.length < 1000) {
+  if (!Array.isArray(value) || value.length <= SLICE) {
     await write(out, `${JSON.stringify(value, null, 2)}\n`);
     return;
   }
-  // Same text as JSON.stringify(value, null, 2), without holding it all in one string.
   const items: unknown[] = value;
-  let chunk = '[\n';
-  for (let i = 0; i < items.length; i++) {
-    chunk += `  ${JSON.stringify(items[i], null, 2).replace(/\n/g, '\n  ')}${i < items.length - 1 ? ',' : ''}\n`;
-    if ((i + 1) % 1000 === 0) {
-      await write(out, chunk);
-      chunk = '';
-    }
+  await write(out, '[\n');
+  for (let i = 0; i < items.length; i += SLICE) {
+    const text = JSON.stringify(items.slice(i, i + SLICE), null, 2);
+    const inner = text.slice(2, -2); // drop "[\n" and "\n]"
+    await write(out, i + SLICE < items.length ? `${inner},\n` : `${inner}\n`);
   }
-  await write(out, `${chunk}]\n`);
+  await write(out, ']\n');
 }

@@ -73,19 +73,13 @@ const TIE_BREAKERS: (keyof SessionRow)[] = ['vpPrefix', 'proxyHost', 'userDir', 
 
 /**
  * Sorts by the chosen column without regard to case, then by prefix, proxy host, user and session id
- * so the order is fully determined. Keys are computed once per row (this runs on 100,000 rows).
+ * so the order is fully determined. The sort key is built once per row (this runs on 100,000 rows);
+ * the fields are joined with a separator below every printable character so field boundaries hold.
  */
 export function sortRows(rows: readonly SessionRow[], column: SortColumn): SessionRow[] {
   const fields = [SORT_FIELD[column], ...TIE_BREAKERS.filter((f) => f !== SORT_FIELD[column])];
-  const keyed = rows.map((row) => ({ row, keys: fields.map((f) => row[f].toLowerCase()) }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < fields.length; i++) {
-      const x = a.keys[i] as string;
-      const y = b.keys[i] as string;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return 0;
-  });
+  const keyed = rows.map((row) => ({ row, key: fields.map((f) => row[f]).join('\u0001').toLowerCase() }));
+  keyed.sort((a, b) => (a.key === b.key ? 0 : a.key < b.key ? -1 : 1));
   return keyed.map((k) => k.row);
 }
 

@@ -78,6 +78,7 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
 
 export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
   const clients = openClients(opts.conn, ctx.log);
+  const started = Date.now();
   try {
     const listing = await listWithReport(
       clients,
@@ -98,7 +99,7 @@ export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext
     } else {
       await writeJson(ctx.io.stdout, rows);
     }
-    ctx.log.verbose(`Listed ${rows.length} sessions`);
+    ctx.log.verbose(`Listed ${rows.length} sessions from ${listing.targets.length} (virtual proxy, proxy service) pairs in ${Date.now() - started} ms`);
     if (outcome !== undefined) throw outcome;
   } finally {
     clients.close();
