@@ -17,9 +17,13 @@ function cellLines(cell: Cell): string[] {
   return cell.split('\n');
 }
 
+/** Code points, counting a surrogate pair once (cli-table3 counts the same for the text we print). */
 function displayWidth(text: string): number {
   let width = 0;
-  for (const _ of text) width++;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) width++;
+  }
   return width;
 }
 
