@@ -1,0 +1,144 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../../src/errors.js';
+import { silentLog } from '../../src/io/logger.js';
+import type { QrsApi } from '../../src/qlik/qrs-client.js';
+import type { ProxyService, QpsSession, VirtualProxyConfig } from '../../src/qlik/types.js';
+import { runPool } from '../../src/sessions/pool.js';
+import { countByProxy, formatAttributes, sortRows, toRows, type SessionRow } from '../../src/sessions/rows.js';
+import { loadSite, planTargets, selectProxies, unlinkedVirtualProxies } from '../../src/sessions/site.js';
+
+const node = (name: string, hostName: string) => ({ id: `${name}-id`, name, hostName });
+
+const vps: VirtualProxyConfig[] = [
+  { id: 'vp-default', prefix: '', description: 'Central Proxy (Default)', sessionCookieHeaderName: 'X-Qlik-Session', loadBalancingServerNodes: [node('Central', 'Host-A.lab')] },
+  { id: 'vp-hdr-1', prefix: 'hdr', description: 'hdr central', sessionCookieHeaderName: 'X-Qlik-Session-hdr-central', loadBalancingServerNodes: [node('Central', 'Host-A.lab')] },
+  { id: 'vp-hdr-2', prefix: 'hdr', description: 'hdr dev', sessionCookieHeaderName: 'X-Qlik-Session-hdr-dev', loadBalancingServerNodes: [node('dev1', 'host-b.lab')] },
+  { id: 'vp-lonely', prefix: 'mobile', description: 'unlinked', sessionCookieHeaderName: 'X-Qlik-Session-mob', loadBalancingServerNodes: [] },
+];
+const services: ProxyService[] = [
+  { id: 'p1', serverNodeConfiguration: node('Central', 'Host-A.lab'), settings: { restListenPort: 14243, virtualProxies: [{ id: 'vp-default' }, { id: 'vp-hdr-1' }] } },
+  { id: 'p2', serverNodeConfiguration: node('dev1', 'host-b.lab'), settings: { virtualProxies: [{ id: 'vp-hdr-2' }] } },
+];
+const qrs: QrsApi = {
+  listVirtualProxies: async () => vps,
+  listProxyServices: async () => services,
+};
+
+describe('site and targets', () => {
+  it('uses restListenPort, else 4243, unless --qps-port is given', async () => {
+    const site = await loadSite(qrs, {}, silentLog);
+    assert.deepEqual(site.proxies.map((p) => p.port), [14243, 4243]);
+    const forced = await loadSite(qrs, { qpsPort: 5000 }, silentLog);
+    assert.deepEqual(forced.proxies.map((p) => p.port), [5000, 5000]);
+  });
+
+  it('keys virtual proxies by id: a shared prefix goes only to the node each one is linked to', async () => {
+    const site = await loadSite(qrs, {}, silentLog);
+    const targets = planTargets(site, site.proxies);
+    assert.deepEqual(targets.map((t) => `${t.vp.id}@${t.node.name}`), ['vp-default@Central', 'vp-hdr-1@Central', 'vp-hdr-2@dev1']);
+    assert.deepEqual(unlinkedVirtualProxies(site).map((vp) => vp.id), ['vp-lonely']);
+  });
+
+  it('matches --host-proxy without regard to case and names the valid hosts otherwise', async () => {
+    const site = await loadSite(qrs, {}, silentLog);
+    assert.deepEqual(selectProxies(site, ['host-a.LAB']).map((p) => p.name), ['Central']);
+    assert.equal(selectProxies(site, undefined).length, 2);
+    assert.throws(() => selectProxies(site, ['host-a.lab', 'nope']), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.equal(err.message, "unknown --host-proxy 'nope': the proxy host names on this site are Host-A.lab, host-b.lab");
+      return true;
+    });
+  });
+});
+
+describe('rows', () => {
+  const session = (id: string, dir: string, user: string, extra: Partial<QpsSession> = {}): QpsSession => ({
+    UserDirectory: dir,
+    UserId: user,
+    Attributes: [],
+    SessionId: id,
+    ...extra,
+  });
+
+  it("builds Ctrl-Q's row fields and value formats", async () => {
+    const site = await loadSite(qrs, {}, silentLog);
+    const [target] = planTargets(site, site.proxies);
+    assert.ok(target);
+    const rows = toRows([
+      { target, sessions: [session('s1', 'LAB', 'anna', { UserName: null, Attributes: [{ group: 'A' }, { group: 'B' }, { email: '' }] })] },
+    ]);
+    assert.deepEqual(rows[0], {
+      vpDescription: 'Central Proxy (Default)',
+      vpPrefix: '',
+      vpSessionCookieHeaderName: 'X-Qlik-Session',
+      proxyHost: 'Host-A.lab',
+      proxyName: 'Central',
+      proxyFull: 'Central:\nHost-A.lab',
+      loadBalancingNodes: 'Central: Host-A.lab',
+      userDir: 'LAB',
+      userId: 'anna',
+      userName: '',
+      attributes: 'group: A\ngroup: B\nemail: ',
+      sessionId: 's1',
+    });
+    assert.equal(formatAttributes([]), '');
+  });
+
+  it('sorts by the chosen column without regard to case, with a full tie-break', () => {
+    const base: SessionRow = {
+      vpDescription: '', vpPrefix: '', vpSessionCookieHeaderName: '', proxyHost: 'h', proxyName: 'n', proxyFull: '',
+      loadBalancingNodes: '', userDir: 'LAB', userId: '', userName: '', attributes: '', sessionId: '',
+    };
+    const rows: SessionRow[] = [
+      { ...base, vpPrefix: 'b', userId: 'zed', sessionId: '3' },
+      { ...base, vpPrefix: 'A', userId: 'Bob', sessionId: '2' },
+      { ...base, vpPrefix: 'a', userId: 'amy', sessionId: '1' },
+      { ...base, vpPrefix: 'ab', userId: 'amy', sessionId: '0' },
+    ];
+    assert.deepEqual(sortRows(rows, 'prefix').map((r) => r.sessionId), ['1', '2', '0', '3']);
+    assert.deepEqual(sortRows(rows, 'userid').map((r) => r.sessionId), ['1', '0', '2', '3']);
+    assert.deepEqual(rows.map((r) => r.sessionId), ['3', '2', '1', '0'], 'input left as it was');
+  });
+
+  it('counts sessions per proxy, zero counts included, in QRS order', async () => {
+    const site = await loadSite(qrs, {}, silentLog);
+    const [target] = planTargets(site, site.proxies);
+    assert.ok(target);
+    const rows = toRows([{ target, sessions: [session('1', 'D', 'u'), session('2', 'D', 'v')] }]);
+    assert.deepEqual(countByProxy(site.proxies, rows), [
+      { name: 'Central', host: 'Host-A.lab', count: 2 },
+      { name: 'dev1', host: 'host-b.lab', count: 0 },
+    ]);
+  });
+});
+
+describe('runPool', () => {
+  it('never runs more than the limit at once and keeps input order', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const results = await runPool(Array.from({ length: 40 }, (_, i) => i), 5, async (i) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, (i * 7) % 5));
+      inFlight--;
+      if (i === 13) throw new Error('thirteen');
+      return i * 2;
+    });
+    assert.equal(peak, 5);
+    assert.deepEqual(results.map((r) => (r.ok ? r.value : 'error' in r ? 'err' : 'skip')), Array.from({ length: 40 }, (_, i) => (i === 13 ? 'err' : i * 2)));
+  });
+
+  it('starts nothing new once aborted', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const results = await runPool(Array.from({ length: 10 }, (_, i) => i), 2, async (i) => {
+      started.push(i);
+      if (i === 3) controller.abort();
+      await new Promise((r) => setTimeout(r, 5));
+      return i;
+    }, controller.signal);
+    assert.ok(started.length <= 5, `started ${started.join(',')}`);
+    assert.ok(results.filter((r) => !r.ok && 'skipped' in r).length >= 5);
+  });
+});
