@@ -1,13 +1,8 @@
 /**
- * The connection options both commands share, narrowed from raw option values, and the clients
- * built from them (certificates read once, one transport for QRS and every QPS node).
+ * The connection options both commands share, narrowed from raw option values. Kept free of heavy
+ * imports: it runs for every command line, including --help. The clients are built in clients.ts.
  */
 import { resolve } from 'node:path';
-import type { Log } from '../io/logger.js';
-import { QpsClient } from '../qlik/qps-client.js';
-import { QrsClient } from '../qlik/qrs-client.js';
-import { loadTlsMaterial } from '../qlik/tls.js';
-import { QlikTransport } from '../qlik/transport.js';
 import { UsageError } from '../errors.js';
 import {
   LOG_LEVELS,
@@ -62,36 +57,5 @@ export function toConnectionOptions(raw: Raw, cwd: string): ConnectionOptions {
     rootCertFile: resolve(cwd, asString(raw.authRootCertFile, './cert/root.pem')),
     concurrency: parseInteger('--concurrency', raw.concurrency, 1, 256) ?? 16,
     timeoutMs: Math.round((parseSeconds('--timeout', raw.timeout, 0.001, 3600) ?? 60) * 1000),
-  };
-}
-
-export interface Clients {
-  qrs: QrsClient;
-  qps: QpsClient;
-  close(): void;
-}
-
-/** Reads the certificates (usage errors for bad files, before anything is sent) and builds the clients. */
-export function openClients(conn: ConnectionOptions, log: Log): Clients {
-  const tls = loadTlsMaterial(
-    { certFile: conn.certFile, keyFile: conn.keyFile, rootCertFile: conn.rootCertFile },
-    conn.secure,
-  );
-  for (const warning of tls.warnings) log.warn(warning);
-  if (!conn.secure) {
-    log.warn('--secure false: server certificates are not checked, so the connection could be intercepted');
-  }
-  const transport = new QlikTransport({
-    tls,
-    secure: conn.secure,
-    timeoutMs: conn.timeoutMs,
-    user: { directory: conn.userDir, id: conn.userId },
-    log,
-    rootCertFile: conn.rootCertFile,
-  });
-  return {
-    qrs: new QrsClient(transport, { host: conn.host, port: conn.qrsPort, virtualProxy: conn.virtualProxy }),
-    qps: new QpsClient(transport),
-    close: () => transport.close(),
   };
 }

@@ -1,6 +1,6 @@
 /** What every command run receives: the process's streams and environment, and a logger. */
 import { CliError, errorMessage, markReported } from '../errors.js';
-import { createAppLogger, type AppLogger } from '../io/logger.js';
+import type { AppLogger } from '../io/logger.js';
 import type { IOStreams } from '../io/streams.js';
 import type { Env } from './options.js';
 import type { ConnectionOptions } from './connection.js';
@@ -19,6 +19,8 @@ export interface CommandContext extends Deps {
 
 /** Opens the logger (and log file) for one run and closes it afterwards, whatever happens. */
 export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'logFile'>, deps: Deps, run: (ctx: CommandContext) => Promise<void>): Promise<void> {
+  // winston is loaded here, not at start-up, so --help stays fast.
+  const { createAppLogger } = await import('../io/logger.js');
   const log = await createAppLogger({
     level: conn.logLevel,
     stderr: deps.io.stderr,

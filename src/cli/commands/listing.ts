@@ -7,7 +7,7 @@ import { createProgress } from '../../io/progress.js';
 import { describeTarget } from '../../sessions/site.js';
 import { listSessions, type ListQuery, type Listing } from '../../sessions/list.js';
 import { proxyServicesTable } from '../../render/sessions.js';
-import type { Clients } from '../connection.js';
+import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
 
 export async function listWithReport(clients: Clients, query: ListQuery, ctx: CommandContext): Promise<Listing> {

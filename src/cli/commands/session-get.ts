@@ -1,9 +1,6 @@
 /** `ctrl-q qseow session-get`: list the proxy sessions of a site as JSON or a table. */
 import { Command } from 'commander';
-import { writeJson } from '../../render/json.js';
-import { writeSessionsTable } from '../../render/sessions.js';
-import { countByProxy, sortRows, toRows } from '../../sessions/rows.js';
-import { openClients, toConnectionOptions, type ConnectionOptions } from '../connection.js';
+import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
 import { withLogger, type CommandContext, type Deps } from '../context.js';
 import {
   COMMON_OPTIONS,
@@ -20,7 +17,6 @@ import {
   type RawValue,
   type SortColumn,
 } from '../options.js';
-import { failureOutcome, listWithReport } from './listing.js';
 
 export interface SessionGetOptions {
   conn: ConnectionOptions;
@@ -77,6 +73,15 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
 }
 
 export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
+  // Loaded on use rather than at start-up (axios alone takes ~140 ms to import), so --help is fast.
+  const [{ openClients }, { failureOutcome, listWithReport }, { writeJson }, { writeSessionsTable }, { countByProxy, sortRows, toRows }] =
+    await Promise.all([
+      import('../clients.js'),
+      import('./listing.js'),
+      import('../../render/json.js'),
+      import('../../render/sessions.js'),
+      import('../../sessions/rows.js'),
+    ]);
   const clients = openClients(opts.conn, ctx.log);
   const started = Date.now();
   try {
