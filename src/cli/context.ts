@@ -31,8 +31,8 @@ export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'log
     await run({ ...deps, log });
   } catch (err) {
     // Errors go through the logger too, so a --log-file keeps them.
-    log.error(errorMessage(err));
-    if (err instanceof CliError && err.hint) log.error(err.hint);
+    const hint = err instanceof CliError && err.hint ? `\n${err.hint}` : '';
+    log.error(`${errorMessage(err)}${hint}`);
     if (err instanceof Error && err.stack) log.debug(err.stack);
     markReported(err);
     throw err;
