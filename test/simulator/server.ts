@@ -125,6 +125,13 @@ export interface SimulatorOptions {
   unknownSessionStatus?: number;
   /** Body for an unknown session id (default empty). */
   unknownSessionBody?: string;
+  /**
+   * What the servers send in the TLS handshake. `'leaf'` (default): only the server certificate,
+   * so a client with the wrong root gets UNABLE_TO_VERIFY_LEAF_SIGNATURE ("unable to verify the
+   * first certificate", as Node clients of real sites report). `'with-root'`: the root too, so the
+   * same mistake gives SELF_SIGNED_CERT_IN_CHAIN.
+   */
+  serverChain?: 'leaf' | 'with-root';
 }
 
 export interface CliArgsExtra {
@@ -372,9 +379,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     if (ownCertDir) rmSync(certDir, { recursive: true, force: true });
     throw err;
   }
+  // With `ca` set, OpenSSL auto-completes the chain from that store and sends the root as well.
+  // Auto-chaining only happens when no explicit chain is configured, so for 'leaf' the server
+  // certificate is given twice (leaf + a harmless duplicate as the "chain").
+  const serverCert =
+    (opts.serverChain ?? 'leaf') === 'leaf' ? siteCerts.pem.server + siteCerts.pem.server : siteCerts.pem.server;
   const tlsOptions = {
     key: siteCerts.pem.serverKey,
-    cert: siteCerts.pem.server,
+    cert: serverCert,
     ca: siteCerts.pem.root,
     requestCert: true,
     rejectUnauthorized: true,
