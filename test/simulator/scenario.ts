@@ -223,17 +223,17 @@ export function makePrng(seed: number): () => number {
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** A version-4-shaped GUID drawn from the PRNG. */
+function hex32(x: number): string {
+  return HEX[(x >>> 24) & 255] + HEX[(x >>> 16) & 255] + HEX[(x >>> 8) & 255] + HEX[x & 255];
+}
+
+/** A version-4-shaped GUID drawn from the PRNG (no closures here: this runs 100k times). */
 function prngGuid(rand: () => number): string {
-  const w = (): number => (rand() * 4294967296) >>> 0;
-  const a = w();
-  const b = w();
-  const c = w();
-  const d = w();
-  const h = (x: number): string => HEX[(x >>> 24) & 255] + HEX[(x >>> 16) & 255] + HEX[(x >>> 8) & 255] + HEX[x & 255];
-  const hb = h(b);
-  const hc = h(((c & 0x3fffffff) | 0x80000000) >>> 0);
-  return `${h(a)}-${hb.slice(0, 4)}-4${hb.slice(5, 8)}-${hc.slice(0, 4)}-${hc.slice(4)}${h(d)}`;
+  const a = hex32((rand() * 4294967296) >>> 0);
+  const b = hex32((rand() * 4294967296) >>> 0);
+  const c = hex32((((rand() * 4294967296) & 0x3fffffff) | 0x80000000) >>> 0);
+  const d = hex32((rand() * 4294967296) >>> 0);
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
 }
 
 const GROUPS = ['Finance', 'Sales', 'HR', 'IT', 'Marketing', 'Operations', 'Logistics', 'Legal'];
@@ -278,23 +278,31 @@ export function largeScenario(opts: LargeScenarioOptions = {}): Scenario {
     });
   }
   const userPool = Math.max(1000, Math.ceil((vpCount * nodeCount * perList) / 3));
+  // per-user strings are built once; every session still gets its own Attributes objects
+  const users: ({ dir: string; userId: string; group: string; email: string; name?: string } | undefined)[] = new Array(userPool);
   const sessions: ScenarioSession[] = new Array<ScenarioSession>(vpCount * nodeCount * perList);
   let k = 0;
   for (const vp of vps) {
     for (const node of nodeNames) {
       for (let j = 0; j < perList; j++) {
         const u = Math.floor(rand() * userPool);
-        const dir = DIRECTORIES[u % DIRECTORIES.length];
-        const userId = `user_${String(u).padStart(5, '0')}`;
+        let user = users[u];
+        if (user === undefined) {
+          const dir = DIRECTORIES[u % DIRECTORIES.length];
+          const userId = `user_${String(u).padStart(5, '0')}`;
+          user = { dir, userId, group: GROUPS[u % GROUPS.length], email: `${userId}@${dir.toLowerCase()}.example` };
+          if (u % 4 === 0) user.name = `User ${u}`;
+          users[u] = user;
+        }
         const s: ScenarioSession = {
           node,
           virtualProxyId: vp.id,
-          UserDirectory: dir,
-          UserId: userId,
-          Attributes: [{ group: GROUPS[u % GROUPS.length] }, { email: `${userId}@${dir.toLowerCase()}.example` }],
+          UserDirectory: user.dir,
+          UserId: user.userId,
+          Attributes: [{ group: user.group }, { email: user.email }],
           SessionId: prngGuid(rand),
         };
-        if (u % 4 === 0) s.UserName = `User ${u}`;
+        if (user.name !== undefined) s.UserName = user.name;
         sessions[k++] = s;
       }
     }

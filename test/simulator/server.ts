@@ -633,18 +633,24 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     requests.push(entry);
 
     const isQps = target !== 'qrs';
+    let counted = false;
+    const finished = (): void => {
+      if (counted) {
+        counted = false;
+        stats.inFlight--;
+      }
+    };
     if (isQps) {
+      counted = true;
       stats.qpsRequests++;
       stats.inFlight++;
       if (stats.inFlight > stats.peakConcurrent) stats.peakConcurrent = stats.inFlight;
-      let counted = true;
-      res.once('close', () => {
-        if (counted) {
-          counted = false;
-          stats.inFlight--;
-        }
-      });
+      res.once('close', finished); // reset / client went away
     }
+    const respond = (reply: Reply): void => {
+      finished(); // before the bytes leave, so a client never sees its answer while still counted
+      send(res, entry, reply);
+    };
 
     const body = await readBody(req);
     const fault = takeFault(target, method);
@@ -655,7 +661,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return;
     }
     if (fault?.kind === 'status') {
-      send(res, entry, textReply(fault.status, fault.body ?? ''));
+      respond(textReply(fault.status, fault.body ?? ''));
       return;
     }
 
@@ -676,7 +682,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       reply = ns ? qpsRoute(ns, method, segs, body) : textReply(404, '');
     }
     if (fault?.kind === 'malformed' && reply.status >= 200 && reply.status < 300) reply = malform(reply, fault.body);
-    send(res, entry, reply);
+    respond(reply);
   }
 
   // --- listen ---

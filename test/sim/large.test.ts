@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { Agent } from 'node:https';
+import { after, before, describe, it } from 'node:test';
+import { simGetJson, simRequest } from '../helpers/qlik-request.js';
+import { largeScenario, type Scenario } from '../simulator/scenario.js';
+import { startSimulator, type Simulator } from '../simulator/server.js';
+
+/** Run `fn` over `items` with at most `n` in flight. */
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: n }, worker));
+}
+
+describe('largeScenario()', () => {
+  it('generates ~100k sessions over 136 (VP × node) lists in well under a second, deterministically', () => {
+    const t = performance.now();
+    const s = largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735, seed: 42 });
+    const ms = performance.now() - t;
+    assert.equal(s.sessions.length, 34 * 4 * 735);
+    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+    const again = largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735, seed: 42 });
+    assert.deepEqual(again.sessions[12345], s.sessions[12345]);
+    assert.deepEqual(again.virtualProxies.map((v) => v.id), s.virtualProxies.map((v) => v.id));
+    assert.notEqual(largeScenario({ virtualProxies: 2, nodes: 1, sessionsPerVpPerNode: 5, seed: 43 }).sessions[0].SessionId, s.sessions[0].SessionId);
+  });
+
+  it('looks realistic: default VP first, every VP on every node, LAB\\user_00123 ids, attributes, unique GUIDs', () => {
+    const s = largeScenario({ virtualProxies: 5, nodes: 3, sessionsPerVpPerNode: 200, seed: 7 });
+    assert.equal(s.virtualProxies[0].prefix, '');
+    assert.equal(s.virtualProxies[0].defaultVirtualProxy, true);
+    assert.deepEqual(s.nodes.map((n) => n.name), ['Central', 'rim1', 'rim2']);
+    for (const vp of s.virtualProxies) assert.deepEqual(vp.linkedNodes, ['Central', 'rim1', 'rim2']);
+    for (const x of s.sessions) {
+      assert.match(x.UserId, /^user_\d{5}$/);
+      assert.match(x.SessionId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(x.Attributes.length, 2);
+    }
+    assert.ok(s.sessions.some((x) => x.UserDirectory === 'LAB'));
+    assert.equal(new Set(s.sessions.map((x) => x.SessionId)).size, s.sessions.length);
+  });
+});
+
+describe('simulator with a large site', () => {
+  let sim: Simulator;
+  let scenario: Scenario;
+  before(async () => {
+    scenario = largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735, seed: 1 });
+    sim = await startSimulator({ scenario });
+  });
+  after(() => sim.stop());
+
+  it('QRS lists 34 VPs, each linked to all 4 nodes on 127.0.0.2-5', async () => {
+    const vps = await simGetJson(sim, 'qrs', '/qrs/virtualproxyconfig/full');
+    assert.ok(Array.isArray(vps) && vps.length === 34);
+    assert.deepEqual(sim.nodes.map((n) => n.address), ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']);
+    assert.equal(new Set(sim.nodes.map((n) => n.port)).size, 1);
+  });
+
+  it('serves all 136 lists (~100k sessions) quickly', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const jobs = sim.nodes.flatMap((n) => scenario.virtualProxies.map((vp) => ({ node: n.name, prefix: vp.prefix })));
+    assert.equal(jobs.length, 136);
+    let total = 0;
+    const t = performance.now();
+    try {
+      await pool(jobs, 16, async (j) => {
+        const res = await simRequest(sim, j.node, { path: j.prefix === '' ? '/qps/session' : `/qps/${j.prefix}/session`, agent });
+        assert.equal(res.status, 200);
+        const list = res.json();
+        assert.ok(Array.isArray(list));
+        total += list.length;
+      });
+    } finally {
+      agent.destroy();
+    }
+    const ms = performance.now() - t;
+    assert.equal(total, 34 * 4 * 735);
+    assert.equal(sim.sessionCount(), total);
+    assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms`);
+  });
+
+  it('handles 2,000 DELETEs with 20 ms latency at 16 concurrent requests', async () => {
+    sim.setLatency(20);
+    sim.resetStats();
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const victims = sim.sessions({ node: 'rim2' }).slice(0, 2000);
+    const before = sim.sessionCount();
+    const t = performance.now();
+    try {
+      await pool(victims, 16, async (s) => {
+        const path = s.prefix === '' ? `/qps/session/${s.SessionId}` : `/qps/${s.prefix}/session/${s.SessionId}`;
+        const res = await simRequest(sim, 'rim2', { method: 'DELETE', path, agent });
+        assert.equal(res.status, 200);
+      });
+    } finally {
+      agent.destroy();
+      sim.setLatency(0);
+    }
+    const ms = performance.now() - t;
+    assert.equal(sim.sessionCount(), before - 2000);
+    assert.equal(sim.stats.peakConcurrent, 16);
+    // 2000 / 16 × 20 ms = 2.5 s if latency were the only cost
+    assert.ok(ms < 8000, `took ${ms.toFixed(0)} ms`);
+  });
+});
