@@ -158,6 +158,46 @@ export const TARGET_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** Whose sessions: session-get's filters, session-delete's by-user plan; exclusions for both. */
+export const USER_OPTIONS = {
+  sessionUserDir: {
+    key: 'sessionUserDir',
+    flags: '--session-user-dir <directory>',
+    description: "user directory of the sessions' users (any case)",
+    env: ['CTRLQ_SESSION_USER_DIR'],
+  },
+  sessionUserId: {
+    key: 'sessionUserId',
+    flags: '--session-user-id <userid...>',
+    description: "one or more user ids of the sessions' users (any case)",
+    env: ['CTRLQ_SESSION_USER_ID'],
+  },
+  excludeUser: {
+    key: 'excludeUser',
+    flags: '--exclude-user <pattern...>',
+    description:
+      'leave out the sessions of these users, e.g. service accounts: DIRECTORY\\userid, any case, * matches anything ("INTERNAL\\*"); without a backslash, a user id in any directory',
+    env: ['CTRLQ_EXCLUDE_USER'],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Repeating the query: --watch, and --wait-until-empty for restart scripts. */
+export const WATCH_OPTIONS = {
+  watch: {
+    key: 'watch',
+    flags: '--watch <seconds>',
+    description: 'repeat the query every N seconds until Ctrl-C; with --wait-until-empty, how often to check (default there: 30)',
+    env: ['CTRLQ_WATCH'],
+  },
+  waitUntilEmpty: {
+    key: 'waitUntilEmpty',
+    flags: '--wait-until-empty <minutes>',
+    description:
+      'check every --watch seconds until no sessions remain (after the filters), then exit 0; exit 5 when the minutes (decimals allowed) run out',
+    env: ['CTRLQ_WAIT_UNTIL_EMPTY'],
+  },
+} as const satisfies Record<string, OptionSpec>;
+
 export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {
     const envNote = spec.env && spec.env.length > 0 ? ` [env: ${spec.env.join(', ')}]` : '';
@@ -312,7 +352,7 @@ export function parseChoice<T extends string>(flag: string, value: RawValue | un
   return found;
 }
 
-export const GET_OUTPUT_FORMATS = ['json', 'table'] as const;
+export const GET_OUTPUT_FORMATS = ['json', 'table', 'summary', 'summary-json'] as const;
 export type GetOutputFormat = (typeof GET_OUTPUT_FORMATS)[number];
 
 /** session-get's own options. */
