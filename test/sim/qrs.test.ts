@@ -101,6 +101,15 @@ describe('QRS /qrs/virtualproxyconfig', () => {
     assert.equal(res.text, 'Invalid expression');
   });
 
+  it('an unencoded & in a filter value → 400 "Missing parameter value(s)"', async () => {
+    const res = await simRequest(sim, 'qrs', { path: "/qrs/virtualproxyconfig/full?filter=description%20eq%20'A&B'" });
+    assert.equal(res.status, 400);
+    assert.equal(res.text, 'Missing parameter value(s)');
+    const ok = await simRequest(sim, 'qrs', { path: '/qrs/virtualproxyconfig/full', query: { filter: "description eq 'A&B'" } });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.text, '[]');
+  });
+
   it('count and get-by-id', async () => {
     assert.deepEqual(await simGetJson(sim, 'qrs', '/qrs/virtualproxyconfig/count', { filter: "prefix eq 'hdr'" }), { value: 2 });
     const id = sim.scenario.virtualProxies[1].id;

@@ -675,6 +675,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       reply = textReply(403, USER_BODY);
     } else if (!segs) {
       reply = textReply(400, 'Bad Request');
+    } else if (target === 'qrs' && q >= 0 && rawUrl.slice(q + 1).split('&').some((kv) => kv !== '' && !kv.includes('='))) {
+      // e.g. an unencoded `&` inside a filter value: `filter=name eq 'A&B'` leaves a bare `B'`
+      reply = textReply(400, 'Missing parameter value(s)');
     } else if (target === 'qrs') {
       reply = qrsRoute(method, segs, query);
     } else {
