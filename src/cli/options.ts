@@ -225,10 +225,13 @@ function longFlag(spec: OptionSpec): string {
  * `node1 node2` is two values, `"my node" other` keeps the quoted value whole.
  */
 export function splitEnvList(value: string): string[] {
+  // Set but empty means one empty value, as in Ctrl-Q (for a prefix: the default virtual proxy);
+  // it never silently means "no value", which for --session-id would widen a delete.
+  if (value.trim() === '') return [''];
   const parsed = yargsParser(`-- ${value}`, {
     configuration: { 'parse-numbers': false, 'parse-positional-numbers': false },
   });
-  return parsed._.map((token) => unquote(String(token))).filter((token) => token.length > 0);
+  return parsed._.map((token) => unquote(String(token)));
 }
 
 function unquote(token: string): string {
