@@ -1,6 +1,7 @@
 /** What every command run receives: the process's streams and environment, and a logger. */
 import { CliError, errorMessage, markReported } from '../errors.js';
 import type { AppLogger } from '../io/logger.js';
+import type { Prompter } from '../io/prompter.js';
 import type { IOStreams } from '../io/streams.js';
 import type { Env } from './options.js';
 import type { ConnectionOptions } from './connection.js';
@@ -11,6 +12,8 @@ export interface Deps {
   cwd: string;
   /** Aborted on Ctrl-C: no new request starts, requests in flight finish. */
   signal?: AbortSignal;
+  /** Questions at the terminal; defaults to inquirer on stdin/stderr. */
+  prompter?: Prompter;
 }
 
 export interface CommandContext extends Deps {

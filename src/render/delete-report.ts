@@ -1,0 +1,94 @@
+/** What session-delete reports: the Ctrl-Q-worded lines, the JSON report and the dry-run plan. */
+import type { QpsSession } from '../qlik/types.js';
+import type { DeletePlan, DeleteResult, PlanItem, SessionOutcome } from '../sessions/delete.js';
+import type { Target } from '../sessions/site.js';
+import { renderTable } from './table.js';
+
+export interface ReportEntry {
+  sessionId: string;
+  userDirectory: string | null;
+  userId: string | null;
+  userName: string | null;
+  virtualProxy: string | null;
+  proxyHost: string | null;
+  reason?: string;
+}
+
+export function userLabel(session: QpsSession): string {
+  const name = session.UserName ? ` (${session.UserName})` : '';
+  return `${session.UserDirectory}\\${session.UserId}${name}`;
+}
+
+/** Ctrl-Q's wording. */
+export function deletedLine(outcome: SessionOutcome): string {
+  return `Session ID "${outcome.session.SessionId}" successfully deleted. User: ${userLabel(outcome.session)}`;
+}
+
+export function notFoundLine(sessionId: string): string {
+  return `Session ID "${sessionId}" not found`;
+}
+
+export function entry(target: Target, session: QpsSession, reason?: string): ReportEntry {
+  return {
+    sessionId: session.SessionId,
+    userDirectory: session.UserDirectory,
+    userId: session.UserId,
+    userName: session.UserName ?? null,
+    virtualProxy: target.vp.prefix,
+    proxyHost: target.node.host,
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+function missingEntry(sessionId: string): ReportEntry {
+  return { sessionId, userDirectory: null, userId: null, userName: null, virtualProxy: null, proxyHost: null };
+}
+
+export interface JsonReport {
+  deleted: ReportEntry[];
+  notFound: ReportEntry[];
+  failed: ReportEntry[];
+}
+
+export function jsonReport(result: DeleteResult, missingIds: readonly string[]): JsonReport {
+  return {
+    deleted: result.deleted.map((o) => entry(o.target, o.session)),
+    notFound: [...missingIds.map(missingEntry), ...result.notFound.map((o) => entry(o.target, o.session))],
+    failed: result.failed.map((o) => entry(o.target, o.session, o.reason)),
+  };
+}
+
+export interface JsonPlan {
+  dryRun: true;
+  wouldDelete: (ReportEntry & { method: 'session' | 'user' })[];
+  notFound: ReportEntry[];
+}
+
+function itemEntries(item: PlanItem): (ReportEntry & { method: 'session' | 'user' })[] {
+  if (item.kind === 'session') return [{ ...entry(item.target, item.session), method: 'session' }];
+  return item.sessions.map((session) => ({ ...entry(item.target, session), method: 'user' as const }));
+}
+
+export function jsonPlan(plan: DeletePlan): JsonPlan {
+  return { dryRun: true, wouldDelete: plan.items.flatMap(itemEntries), notFound: plan.missingIds.map(missingEntry) };
+}
+
+export function planTable(plan: DeletePlan): string {
+  const rows = plan.items.flatMap(itemEntries).map((e) => [
+    e.virtualProxy ?? '',
+    e.proxyHost ?? '',
+    `${e.userDirectory ?? ''}\\${e.userId ?? ''}`,
+    e.userName ?? '',
+    e.sessionId,
+    e.method === 'user' ? 'user teardown' : 'session',
+  ]);
+  return renderTable(['Virtual proxy prefix', 'Proxy host', 'User', 'User name', 'Session ID', 'Deleted by'], rows);
+}
+
+/** "5 sessions on 2 proxy nodes (a, b) and 3 virtual proxies ((default), finance, win)" */
+export function describeScope(sessionCount: number, targets: readonly Target[]): string {
+  const hosts = [...new Set(targets.map((t) => t.node.host))];
+  const prefixes = [...new Set(targets.map((t) => (t.vp.prefix === '' ? '(default)' : t.vp.prefix)))];
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(sessionCount, 'session')} on ${plural(hosts.length, 'proxy node')} (${hosts.join(', ')}) and ${plural(prefixes.length, 'virtual proxy').replace(/proxys$/, 'proxies')} (${prefixes.join(', ')})`;
+}

@@ -1,0 +1,177 @@
+/**
+ * Deleting sessions: first a plan built from a fresh listing (exactly what will be deleted, and
+ * nothing else), then its execution in parallel with a result per session. No printing here.
+ */
+import { errorMessage } from '../errors.js';
+import type { QpsApi } from '../qlik/qps-client.js';
+import type { QpsSession } from '../qlik/types.js';
+import type { TargetSessions } from './fetch.js';
+import type { UserPredicate } from './filter.js';
+import { runPool } from './pool.js';
+import type { Target } from './site.js';
+
+export type DeleteRequest =
+  /** Exactly these session ids. */
+  | { mode: 'ids'; sessionIds: readonly string[] }
+  /** Every session of these users, through QPS's own user teardown. */
+  | { mode: 'user'; userDir: string; userIds: readonly string[] }
+  /** Every session on the targets. */
+  | { mode: 'all' };
+
+/** One DELETE to send. */
+export type PlanItem =
+  | { kind: 'session'; target: Target; session: QpsSession }
+  /** `DELETE /qps/{prefix/}user/{dir}/{id}`; `sessions` are the user's sessions seen when planning. */
+  | { kind: 'user'; target: Target; userDir: string; userId: string; sessions: QpsSession[] };
+
+export interface DeletePlan {
+  items: PlanItem[];
+  /** Requested ids that no listed target has (each once). */
+  missingIds: string[];
+  /** Users left out by --exclude-user (by-user plans), as `DIR\id`. */
+  excludedUsers: string[];
+  /** Sessions left out by --exclude-user (delete-all plans). */
+  excludedSessions: number;
+}
+
+export interface PlanOptions {
+  /** True for sessions to leave alone (--exclude-user). */
+  exclude?: UserPredicate;
+}
+
+/** The sessions a plan will delete, as planned. */
+export function plannedSessions(plan: DeletePlan): { target: Target; session: QpsSession }[] {
+  return plan.items.flatMap((item) =>
+    item.kind === 'session' ? [{ target: item.target, session: item.session }] : item.sessions.map((session) => ({ target: item.target, session })),
+  );
+}
+
+export function planDeletion(listed: readonly TargetSessions[], request: DeleteRequest, options: PlanOptions = {}): DeletePlan {
+  const items: PlanItem[] = [];
+  const excludedUsers: string[] = [];
+  let excludedSessions = 0;
+  const exclude = options.exclude ?? (() => false);
+
+  if (request.mode === 'ids') {
+    // Explicit ids are deleted as asked: --exclude-user narrows bulk plans only.
+    const wanted = new Set(request.sessionIds);
+    const found = new Set<string>();
+    for (const { target, sessions } of listed) {
+      for (const session of sessions) {
+        if (wanted.has(session.SessionId)) {
+          items.push({ kind: 'session', target, session });
+          found.add(session.SessionId);
+        }
+      }
+    }
+    const missingIds = [...wanted].filter((id) => !found.has(id));
+    return { items, missingIds, excludedUsers, excludedSessions };
+  }
+
+  if (request.mode === 'user') {
+    const dir = request.userDir.toLowerCase();
+    for (const userId of new Set(request.userIds.map((id) => id.toLowerCase()))) {
+      const original = request.userIds.find((id) => id.toLowerCase() === userId) ?? userId;
+      if (exclude(request.userDir, original)) {
+        excludedUsers.push(`${request.userDir}\\${original}`);
+        continue;
+      }
+      for (const { target, sessions } of listed) {
+        const mine = sessions.filter((s) => s.UserDirectory.toLowerCase() === dir && s.UserId.toLowerCase() === userId);
+        if (mine.length === 0) continue;
+        const first = mine[0] as QpsSession;
+        items.push({ kind: 'user', target, userDir: first.UserDirectory, userId: first.UserId, sessions: mine });
+      }
+    }
+    return { items, missingIds: [], excludedUsers, excludedSessions };
+  }
+
+  for (const { target, sessions } of listed) {
+    for (const session of sessions) {
+      if (exclude(session.UserDirectory, session.UserId)) excludedSessions++;
+      else items.push({ kind: 'session', target, session });
+    }
+  }
+  return { items, missingIds: [], excludedUsers, excludedSessions };
+}
+
+export interface SessionOutcome {
+  target: Target;
+  session: QpsSession;
+}
+
+export interface FailedOutcome extends SessionOutcome {
+  reason: string;
+  error?: unknown;
+}
+
+export interface DeleteResult {
+  deleted: SessionOutcome[];
+  notFound: SessionOutcome[];
+  failed: FailedOutcome[];
+}
+
+export type DeleteEvent =
+  | { type: 'deleted'; outcome: SessionOutcome }
+  | { type: 'notFound'; outcome: SessionOutcome }
+  | { type: 'failed'; outcome: FailedOutcome };
+
+export interface ExecuteOptions {
+  concurrency: number;
+  signal?: AbortSignal;
+  onEvent?: (event: DeleteEvent) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Sends the plan's DELETEs, at most `concurrency` at a time. Once `signal` is aborted no new DELETE
+ * is sent; those in flight finish. Every planned session ends up in exactly one list.
+ */
+export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: ExecuteOptions): Promise<DeleteResult> {
+  const result: DeleteResult = { deleted: [], notFound: [], failed: [] };
+  const emit = (event: DeleteEvent): void => {
+    if (event.type === 'deleted') result.deleted.push(event.outcome);
+    else if (event.type === 'notFound') result.notFound.push(event.outcome);
+    else result.failed.push(event.outcome);
+    options.onEvent?.(event);
+  };
+  let done = 0;
+  const settled = await runPool(
+    plan.items,
+    options.concurrency,
+    async (item) => {
+      try {
+        await executeItem(qps, item, emit, options.signal);
+      } finally {
+        done++;
+        options.onProgress?.(done, plan.items.length);
+      }
+    },
+    options.signal,
+  );
+  settled.forEach((outcome, index) => {
+    const item = plan.items[index] as PlanItem;
+    if (outcome.ok) return;
+    const reason = 'error' in outcome ? errorMessage(outcome.error) : 'not sent: interrupted';
+    const error = 'error' in outcome ? outcome.error : undefined;
+    const sessions = item.kind === 'session' ? [item.session] : item.sessions;
+    for (const session of sessions) emit({ type: 'failed', outcome: { target: item.target, session, reason, error } });
+  });
+  return result;
+}
+
+async function executeItem(qps: QpsApi, item: PlanItem, emit: (event: DeleteEvent) => void, signal?: AbortSignal): Promise<void> {
+  const { target } = item;
+  if (item.kind === 'session') {
+    const deleted = await qps.deleteSession(target.node, target.vp.prefix, item.session.SessionId, signal);
+    emit({ type: deleted === null ? 'notFound' : 'deleted', outcome: { target, session: item.session } });
+    return;
+  }
+  const deleted = await qps.deleteUserSessions(target.node, target.vp.prefix, item.userDir, item.userId, signal);
+  const gone = new Set(deleted.map((s) => s.SessionId));
+  for (const session of deleted) emit({ type: 'deleted', outcome: { target, session } });
+  // Planned sessions QPS did not return had ended on their own in the meantime.
+  for (const session of item.sessions) {
+    if (!gone.has(session.SessionId)) emit({ type: 'notFound', outcome: { target, session } });
+  }
+}
