@@ -377,3 +377,53 @@ export const SESSION_GET_OPTIONS = {
     env: ['CTRLQ_SORT_BY'],
   },
 } as const satisfies Record<string, OptionSpec>;
+
+export const DELETE_OUTPUT_FORMATS = ['text', 'json'] as const;
+export type DeleteOutputFormat = (typeof DELETE_OUTPUT_FORMATS)[number];
+
+/** session-delete's own options (and its stricter forms of the target options). */
+export const SESSION_DELETE_OPTIONS = {
+  hostProxy: {
+    key: 'hostProxy',
+    flags: '--host-proxy <host...>',
+    description: 'Qlik Sense proxies (IP/FQDN) where sessions should be deleted. Must match the host names of the Sense nodes',
+    env: ['CTRLQ_HOST_PROXY'],
+    required: true,
+  },
+  sessionVirtualProxy: {
+    key: 'sessionVirtualProxy',
+    flags: '--session-virtual-proxy <prefix...>',
+    description: 'Qlik Sense virtual proxies (prefixes) to delete proxy sessions on; "" is the default virtual proxy',
+    defaultValue: '',
+    env: ['CTRLQ_SESSION_VIRTUAL_PROXY'],
+  },
+  sessionId: {
+    key: 'sessionId',
+    flags: '--session-id <id...>',
+    description: 'session IDs to delete (without it: every session on the targets, after confirmation)',
+    env: ['CTRLQ_SESSION_ID'],
+  },
+  yes: {
+    key: 'yes',
+    flags: '-y, --yes',
+    description: 'do not ask for confirmation (needed when not running in a terminal)',
+  },
+  dryRun: {
+    key: 'dryRun',
+    flags: '--dry-run',
+    description: 'show what would be deleted, delete nothing',
+  },
+  interactive: {
+    key: 'interactive',
+    flags: '--interactive',
+    description: 'pick the sessions to delete from a checklist (needs a terminal)',
+  },
+  outputFormat: {
+    key: 'outputFormat',
+    flags: '--output-format <format>',
+    description: 'text: the report as log lines on stderr (a --dry-run plan as a table on stdout); json: one JSON report on stdout',
+    choices: DELETE_OUTPUT_FORMATS,
+    defaultValue: 'text',
+    env: ['CTRLQ_DELETE_OUTPUT_FORMAT'],
+  },
+} as const satisfies Record<string, OptionSpec>;
