@@ -17,35 +17,50 @@ export interface UserFilter {
   userIds?: readonly string[];
 }
 
-/** Every character that means something in a regular expression, `*` included (it is handled first). */
-const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/-]/g;
-
-function escapeRegex(text: string): string {
-  return text.replace(REGEX_SPECIAL, '\\$&');
+/**
+ * Does `text` match `pattern` as a whole, `*` matching any run of characters (none included) and
+ * every other character only itself? Both are compared lower-cased. No regular expression is built,
+ * so no character of a pattern can mean anything else, and the two-pointer walk (back to the last
+ * `*` on a mismatch) takes at most pattern × text steps, whatever the pattern.
+ */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  const p = pattern.toLowerCase();
+  const s = text.toLowerCase();
+  let pi = 0;
+  let si = 0;
+  let star = -1;
+  let resume = 0;
+  while (si < s.length) {
+    if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      resume = si;
+    } else if (pi < p.length && p[pi] === s[si]) {
+      pi++;
+      si++;
+    } else if (star >= 0) {
+      pi = star + 1;
+      si = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 /**
- * One `--exclude-user` pattern as a whole-string, case-insensitive regular expression. `*` is the
- * only wildcard; every other character stands for itself. A pattern without a backslash names a
- * user id in any directory (`sa_api` is `*\sa_api`).
+ * One `--exclude-user` pattern as a test of `DIRECTORY\userid`. A pattern without a backslash
+ * names a user id in any directory (`sa_api` is `*\sa_api`).
  */
-export function userPatternRegex(pattern: string): RegExp {
+export function userPattern(pattern: string): (userDir: string, userId: string) => boolean {
   const full = pattern.includes('\\') ? pattern : `*\\${pattern}`;
-  // Runs of `*` are one wildcard: `a**b` must not cost more than `a*b` to match.
-  const body = full
-    .split(/\*+/)
-    .map(escapeRegex)
-    .join('[\\s\\S]*');
-  return new RegExp(`^${body}$`, 'i');
+  return (userDir, userId) => wildcardMatch(full, `${userDir}\\${userId}`);
 }
 
 /** True when `DIRECTORY\userid` matches any of the patterns. */
 export function matchesAnyUser(patterns: readonly string[]): UserPredicate {
-  const regexes = patterns.map(userPatternRegex);
-  return (userDir, userId) => {
-    const user = `${userDir}\\${userId}`;
-    return regexes.some((re) => re.test(user));
-  };
+  const tests = patterns.map(userPattern);
+  return (userDir, userId) => tests.some((test) => test(userDir, userId));
 }
 
 /** Does the filter leave anything out at all? */

@@ -1,5 +1,10 @@
-/** `ctrl-q qseow session-get`: list the proxy sessions of a site as JSON or a table. */
+/**
+ * `ctrl-q qseow session-get`: list the proxy sessions of a site as JSON, a table or a summary of
+ * counts; optionally again and again (--watch) or until none is left (--wait-until-empty).
+ */
 import { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { UserFilter } from '../../sessions/filter.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
 import { withLogger, type CommandContext, type Deps } from '../context.js';
 import {
@@ -8,9 +13,13 @@ import {
   SESSION_GET_OPTIONS,
   SORT_COLUMNS,
   TARGET_OPTIONS,
+  USER_OPTIONS,
+  WATCH_OPTIONS,
   addOptions,
   asList,
+  asString,
   parseChoice,
+  parseSeconds,
   resolveOptions,
   type GetOutputFormat,
   type OptionSpec,
@@ -26,7 +35,16 @@ export interface SessionGetOptions {
   hostProxies?: string[];
   outputFormat: GetOutputFormat;
   sortBy: SortColumn;
+  /** --exclude-user, --session-user-dir, --session-user-id. */
+  users: UserFilter;
+  /** --watch: seconds between readings; undefined: read once (--wait-until-empty: every 30 s). */
+  watchSeconds?: number;
+  /** --wait-until-empty: minutes to wait for the site to have no sessions. */
+  waitUntilEmptyMinutes?: number;
 }
+
+/** How often --wait-until-empty checks when --watch is not given. */
+export const DEFAULT_WAIT_INTERVAL_SECONDS = 30;
 
 export type RunSessionGet = (opts: SessionGetOptions, ctx: CommandContext) => Promise<void>;
 
@@ -38,6 +56,9 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.secure,
   TARGET_OPTIONS.sessionVirtualProxyMany,
   TARGET_OPTIONS.hostProxyMany,
+  USER_OPTIONS.sessionUserDir,
+  USER_OPTIONS.sessionUserId,
+  USER_OPTIONS.excludeUser,
   COMMON_OPTIONS.qpsPort,
   COMMON_OPTIONS.authUserDir,
   COMMON_OPTIONS.authUserId,
@@ -47,6 +68,8 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.authRootCertFile,
   SESSION_GET_OPTIONS.outputFormat,
   SESSION_GET_OPTIONS.sortBy,
+  WATCH_OPTIONS.watch,
+  WATCH_OPTIONS.waitUntilEmpty,
   COMMON_OPTIONS.concurrency,
   COMMON_OPTIONS.timeout,
   COMMON_OPTIONS.logFile,
@@ -59,6 +82,26 @@ export function toSessionGetOptions(raw: Record<string, RawValue | undefined>, c
     hostProxies: asList(raw.hostProxy),
     outputFormat: parseChoice('--output-format', raw.outputFormat, GET_OUTPUT_FORMATS, 'json'),
     sortBy: parseChoice('--sort-by', raw.sortBy, SORT_COLUMNS, 'prefix'),
+    users: toUserFilter(raw),
+    watchSeconds: parseSeconds('--watch', raw.watch, 0.5, 86_400),
+    waitUntilEmptyMinutes: parseSeconds('--wait-until-empty', raw.waitUntilEmpty, 0, 10_080),
+  };
+}
+
+function nonEmptyValues(flag: string, values: string[] | undefined): string[] | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.some((v) => v.trim() === '')) throw new UsageError(`option '${flag}' must not be empty`);
+  return values;
+}
+
+/** The user filters, shared with session-delete (which takes the same options). */
+export function toUserFilter(raw: Record<string, RawValue | undefined>): UserFilter {
+  const dir = raw.sessionUserDir === undefined ? undefined : asString(raw.sessionUserDir);
+  if (dir !== undefined && dir.trim() === '') throw new UsageError("option '--session-user-dir <directory>' must not be empty");
+  return {
+    excludeUsers: nonEmptyValues('--exclude-user <pattern...>', asList(raw.excludeUser)),
+    userDir: dir,
+    userIds: nonEmptyValues('--session-user-id <userid...>', asList(raw.sessionUserId)),
   };
 }
 
@@ -74,37 +117,40 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
 
 export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
   // Loaded on use rather than at start-up (axios alone takes ~140 ms to import), so --help is fast.
-  const [{ openClients }, { failureOutcome, listWithReport }, { writeJson }, { writeSessionsTable }, { countByProxy, sortRows, toRows }] =
-    await Promise.all([
-      import('../clients.js'),
-      import('./listing.js'),
-      import('../../render/json.js'),
-      import('../../render/sessions.js'),
-      import('../../sessions/rows.js'),
-    ]);
+  const [{ openClients }, { failureOutcome }, { readSnapshot, repeatLog, writeSnapshot }] = await Promise.all([
+    import('../clients.js'),
+    import('./listing.js'),
+    import('./snapshot.js'),
+  ]);
   const clients = openClients(opts.conn, ctx.log);
+  const query = {
+    sessionVirtualProxies: opts.sessionVirtualProxies,
+    hostProxies: opts.hostProxies,
+    qpsPort: opts.conn.qpsPort,
+    concurrency: opts.conn.concurrency,
+    users: opts.users,
+    sortBy: opts.sortBy,
+  };
+  const quiet = { ...ctx, log: repeatLog(ctx.log) };
+  const read = (repeat: boolean) => readSnapshot(clients, query, repeat ? quiet : ctx);
   const started = Date.now();
   try {
-    const listing = await listWithReport(
-      clients,
-      {
-        prefixes: opts.sessionVirtualProxies,
-        hostProxies: opts.hostProxies,
-        qpsPort: opts.conn.qpsPort,
-        concurrency: opts.conn.concurrency,
-        signal: ctx.signal,
-      },
-      ctx,
-    );
-    const outcome = failureOutcome(listing, ctx);
-    if (outcome !== undefined && listing.results.length === 0) throw outcome;
-    const rows = sortRows(toRows(listing.results), opts.sortBy);
-    if (opts.outputFormat === 'table') {
-      await writeSessionsTable(ctx.io.stdout, rows, countByProxy(listing.proxies, rows));
-    } else {
-      await writeJson(ctx.io.stdout, rows);
+    if (opts.waitUntilEmptyMinutes !== undefined || opts.watchSeconds !== undefined) {
+      const { waitUntilEmpty, watchSessions } = await import('./watch.js');
+      if (opts.waitUntilEmptyMinutes !== undefined) {
+        const intervalMs = (opts.watchSeconds ?? DEFAULT_WAIT_INTERVAL_SECONDS) * 1000;
+        const timeoutMs = opts.waitUntilEmptyMinutes * 60_000;
+        return await waitUntilEmpty(read, { intervalMs, timeoutMs, format: opts.outputFormat }, ctx);
+      }
+      return await watchSessions(read, { intervalMs: (opts.watchSeconds ?? 0) * 1000, format: opts.outputFormat }, ctx);
     }
-    ctx.log.verbose(`Listed ${rows.length} sessions from ${listing.targets.length} (virtual proxy, proxy service) pairs in ${Date.now() - started} ms`);
+    const snapshot = await read(false);
+    const outcome = failureOutcome(snapshot.listing, ctx);
+    if (outcome !== undefined && snapshot.listing.results.length === 0) throw outcome;
+    await writeSnapshot(ctx.io.stdout, opts.outputFormat, snapshot);
+    ctx.log.verbose(
+      `Listed ${snapshot.rows.length} sessions from ${snapshot.listing.targets.length} (virtual proxy, proxy service) pairs in ${Date.now() - started} ms`,
+    );
     if (outcome !== undefined) throw outcome;
   } finally {
     clients.close();

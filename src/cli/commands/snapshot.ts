@@ -1,0 +1,93 @@
+/**
+ * One reading of the site for session-get — listed, filtered by user, sorted — and how it is written
+ * in each output format. Used once by a plain run, and again on every refresh by --watch and
+ * --wait-until-empty.
+ */
+import type { Writable } from 'node:stream';
+import type { AppLogger } from '../../io/logger.js';
+import { write } from '../../io/streams.js';
+import { writeJson } from '../../render/json.js';
+import { writeSessionsTable } from '../../render/sessions.js';
+import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
+import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
+import type { Listing } from '../../sessions/list.js';
+import { countByProxy, sortRows, toRows, type SessionRow } from '../../sessions/rows.js';
+import type { ProxyNode } from '../../sessions/site.js';
+import { summarize } from '../../sessions/summary.js';
+import type { Clients } from '../clients.js';
+import type { CommandContext } from '../context.js';
+import type { GetOutputFormat, SortColumn } from '../options.js';
+import { listWithReport } from './listing.js';
+
+export interface SnapshotQuery {
+  sessionVirtualProxies?: string[];
+  hostProxies?: string[];
+  qpsPort?: number;
+  concurrency: number;
+  users: UserFilter;
+  sortBy: SortColumn;
+}
+
+export interface Snapshot {
+  /** When the reading finished. */
+  time: Date;
+  /** The sessions the filters keep, sorted. */
+  rows: SessionRow[];
+  /** The proxy nodes the run looks at (for the per-node counts, zeros included). */
+  proxies: ProxyNode[];
+  /** The raw listing: its failures decide the outcome. */
+  listing: Listing;
+}
+
+/**
+ * A logger for repeated readings: the proxy-service table, the unlinked-virtual-proxy warnings and
+ * the like were shown on the first reading and are not repeated; errors always are.
+ */
+export function repeatLog(log: AppLogger): AppLogger {
+  const muted = new Set(['warn', 'info']);
+  return {
+    error: (message) => log.error(message),
+    warn: () => undefined,
+    info: () => undefined,
+    verbose: (message) => log.verbose(message),
+    debug: (message) => log.debug(message),
+    silly: (message) => log.silly(message),
+    isLevelEnabled: (level) => !muted.has(level) && log.isLevelEnabled(level),
+    close: () => Promise.resolve(),
+  };
+}
+
+export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: CommandContext): Promise<Snapshot> {
+  const listing = await listWithReport(
+    clients,
+    {
+      prefixes: query.sessionVirtualProxies,
+      hostProxies: query.hostProxies,
+      qpsPort: query.qpsPort,
+      concurrency: query.concurrency,
+      signal: ctx.signal,
+    },
+    ctx,
+  );
+  const all = toRows(listing.results);
+  const kept = filterByUser(all, query.users, (row) => [row.userDir, row.userId]);
+  if (isUserFilterActive(query.users) && kept.length < all.length) {
+    ctx.log.info(`${all.length - kept.length} of ${all.length} sessions left out by the user filters`);
+  }
+  return { time: new Date(), rows: sortRows(kept, query.sortBy), proxies: listing.proxies, listing };
+}
+
+/** The snapshot on `out` in one of session-get's formats, exactly as a plain run prints it. */
+export async function writeSnapshot(out: Writable, format: GetOutputFormat, snapshot: Snapshot): Promise<void> {
+  const { rows, proxies } = snapshot;
+  switch (format) {
+    case 'json':
+      return writeJson(out, rows);
+    case 'table':
+      return writeSessionsTable(out, rows, countByProxy(proxies, rows));
+    case 'summary':
+      return write(out, `${renderSummaryTable(summarize(rows, proxies))}\n`);
+    case 'summary-json':
+      return writeJson(out, toSummaryJson(summarize(rows, proxies)));
+  }
+}

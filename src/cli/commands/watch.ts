@@ -1,0 +1,259 @@
+/**
+ * session-get over time. `--watch <seconds>` reads the site again and again until Ctrl-C: on a
+ * terminal the screen is redrawn in place, on a pipe each refresh is one line (text formats) or one
+ * compact JSON object (json, summary-json). `--wait-until-empty <minutes>` checks until no session
+ * is left — exit 0 — or the time runs out — exit 5, naming who is still connected.
+ */
+import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { AuthError, CliError, ExitCode, UsageError, WaitTimeoutError, errorMessage } from '../../errors.js';
+import { write } from '../../io/streams.js';
+import { summaryLine, formatChange, toSummaryJson } from '../../render/summary.js';
+import { summarize } from '../../sessions/summary.js';
+import type { CommandContext } from '../context.js';
+import type { GetOutputFormat } from '../options.js';
+import { failureOutcome } from './listing.js';
+import { writeSnapshot, type Snapshot } from './snapshot.js';
+
+/** Reads the site once; `repeat` is true from the second reading on (quieter logging). */
+export type ReadSnapshot = (repeat: boolean) => Promise<Snapshot>;
+
+export interface WatchSettings {
+  intervalMs: number;
+  format: GetOutputFormat;
+}
+
+export interface WaitSettings extends WatchSettings {
+  timeoutMs: number;
+}
+
+/** Waits up to `ms`; returns early (without throwing) when the signal is aborted. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return;
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  }
+}
+
+/**
+ * Errors that no amount of waiting fixes: bad options at any time; certificates or rights refused
+ * on the first reading (later, a node that restarts may refuse for a moment).
+ */
+function isFatal(err: unknown, firstReading: boolean): boolean {
+  return err instanceof UsageError || (firstReading && err instanceof AuthError);
+}
+
+/**
+ * Reads once and settles the outcome: the snapshot when at least part of the site answered
+ * (`failed` counts the pairs that did not, already reported on stderr), else the error.
+ */
+async function readOnce(
+  read: ReadSnapshot,
+  repeat: boolean,
+  ctx: CommandContext,
+  report: (snapshot: Snapshot) => Promise<void>,
+): Promise<{ snapshot: Snapshot; failed: number } | { error: unknown }> {
+  let snapshot: Snapshot;
+  try {
+    snapshot = await read(repeat);
+  } catch (error) {
+    return { error };
+  }
+  if (ctx.signal?.aborted) return { error: new CliError('interrupted', ExitCode.Failure) };
+  const { failures, results } = snapshot.listing;
+  if (failures.length > 0 && results.length === 0) {
+    return { error: failureOutcome(snapshot.listing, ctx) };
+  }
+  // Output first, then the failed pairs: on a terminal the redraw would wipe them otherwise.
+  await report(snapshot);
+  failureOutcome(snapshot.listing, ctx);
+  return { snapshot, failed: failures.length };
+}
+
+function clock(time: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(time.getHours())}:${two(time.getMinutes())}:${two(time.getSeconds())}`;
+}
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes < 60) return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h ${minutes % 60} min`;
+}
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  return Number.isInteger(s) ? `${s} s` : `${s.toFixed(1)} s`;
+}
+
+/** Collects what a renderer writes, to draw a whole frame at once. */
+class TextSink extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    callback();
+  }
+}
+
+const HOME = '\x1b[H';
+const CLEAR_SCREEN = '\x1b[2J';
+const CLEAR_LINE_END = '\x1b[K';
+const CLEAR_BELOW = '\x1b[J';
+const WRAP_OFF = '\x1b[?7l';
+const WRAP_ON = '\x1b[?7h';
+
+/**
+ * One redrawn frame: cursor home, every line cleared to its end, everything below the frame
+ * cleared (the first frame clears the whole screen), so nothing of the last frame is left over.
+ * Lines wider than the terminal are cut rather than wrapped, and a frame taller than the terminal
+ * is cut to fit with a note, so the cursor-home of the next frame still lands on its first line.
+ */
+export function frame(text: string, first: boolean, rows?: number): string {
+  let lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (rows !== undefined && lines.length > rows - 1) {
+    const hidden = lines.length - (rows - 2);
+    lines = [...lines.slice(0, rows - 2), `… ${hidden} more lines: make the window taller, or use --output-format summary`];
+  }
+  const body = lines.map((line) => `${line}${CLEAR_LINE_END}\n`).join('');
+  return `${HOME}${first ? CLEAR_SCREEN : ''}${WRAP_OFF}${body}${WRAP_ON}${CLEAR_BELOW}`;
+}
+
+/** The terminal's height, when stdout is one that says. */
+function terminalRows(out: Writable): number | undefined {
+  const rows: unknown = (out as { rows?: unknown }).rows;
+  return typeof rows === 'number' && rows >= 5 ? rows : undefined;
+}
+
+/** One JSON line per refresh on a pipe. */
+function ndjson(format: 'json' | 'summary-json', snapshot: Snapshot, change: number, failed: number): string {
+  const head = { time: snapshot.time.toISOString(), changeSinceFirst: change, complete: failed === 0 };
+  const summary = summarize(snapshot.rows, snapshot.proxies);
+  const doc =
+    format === 'json'
+      ? { ...head, total: snapshot.rows.length, sessions: snapshot.rows }
+      : { ...head, ...toSummaryJson(summary) };
+  return `${JSON.stringify(doc)}\n`;
+}
+
+export async function watchSessions(read: ReadSnapshot, settings: WatchSettings, ctx: CommandContext): Promise<void> {
+  const { io, log, signal } = ctx;
+  const tty = io.stdoutIsTTY;
+  let first: Snapshot | undefined;
+  let frames = 0;
+  for (let reading = 0; !signal?.aborted; reading++) {
+    const started = Date.now();
+    const outcome = await readOnce(read, reading > 0, ctx, async (snapshot) => {
+      first ??= snapshot;
+      const change = snapshot.rows.length - first.rows.length;
+      const failed = snapshot.listing.failures.length;
+      if (tty) {
+        const sink = new TextSink();
+        const partial = failed > 0 ? ` · ${failed} (virtual proxy, node) pairs could not be read, see below` : '';
+        await write(
+          sink,
+          `Every ${seconds(settings.intervalMs)} · last refresh ${clock(snapshot.time)} · ${snapshot.rows.length} sessions ` +
+            `(${formatChange(change)} since ${clock(first.time)})${partial} · Ctrl-C to stop\n\n`,
+        );
+        await writeSnapshot(sink, settings.format, snapshot);
+        await write(io.stdout, frame(sink.text, frames === 0, terminalRows(io.stdout)));
+        frames++;
+      } else if (settings.format === 'json' || settings.format === 'summary-json') {
+        await write(io.stdout, ndjson(settings.format, snapshot, change, failed));
+      } else {
+        const line = summaryLine(snapshot.time, summarize(snapshot.rows, snapshot.proxies), change);
+        await write(io.stdout, `${line}${failed > 0 ? ` failed=${failed}` : ''}\n`);
+      }
+    });
+    if (signal?.aborted) break;
+    if ('error' in outcome) {
+      if (isFatal(outcome.error, first === undefined)) throw outcome.error;
+      log.error(`Refresh at ${clock(new Date())} failed: ${errorMessage(outcome.error)}; trying again in ${seconds(settings.intervalMs)}`);
+    }
+    await pause(started + settings.intervalMs - Date.now(), signal);
+  }
+  // Ctrl-C is how a watch ends: a normal end, exit 0.
+}
+
+function nameUsers(snapshot: Snapshot, max = 10): string {
+  const users = summarize(snapshot.rows, snapshot.proxies).users.map((u) => u.user);
+  const shown = users.slice(0, max).join(', ');
+  return users.length > max ? `${shown} and ${users.length - max} more` : shown;
+}
+
+function countText(snapshot: Snapshot): string {
+  const users = summarize(snapshot.rows, snapshot.proxies).distinctUsers;
+  const s = snapshot.rows.length;
+  return `${s} session${s === 1 ? '' : 's'} of ${users} user${users === 1 ? '' : 's'}`;
+}
+
+/**
+ * Checks every interval until no session is left after the filters (exit 0) or the time is up
+ * (exit 5, the sessions still there on stdout). A reading with failed pairs never counts as empty:
+ * the sessions on the nodes that did not answer are unknown.
+ */
+export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings, ctx: CommandContext): Promise<void> {
+  const { io, log, signal } = ctx;
+  const start = Date.now();
+  const deadline = start + settings.timeoutMs;
+  let last: Snapshot | undefined;
+  let lastError: unknown;
+  let lastCheckFailed = false;
+  let unreadPairs = 0;
+  let checks = 0;
+  const interrupted = (): CliError =>
+    new CliError(`interrupted while waiting for the sessions to end (${checks} checks)`, ExitCode.Failure);
+  for (;;) {
+    const started = Date.now();
+    const outcome = await readOnce(read, checks > 0, ctx, async () => undefined);
+    checks++;
+    if (signal?.aborted) throw interrupted();
+    const remaining = deadline - Date.now();
+    const next = remaining > 0 ? `; next check in ${seconds(Math.min(settings.intervalMs, remaining))}, ${formatDuration(remaining)} left` : '';
+    if ('error' in outcome) {
+      if (isFatal(outcome.error, last === undefined)) throw outcome.error;
+      lastError = outcome.error;
+      lastCheckFailed = true;
+      log.error(`Check ${checks} failed: ${errorMessage(outcome.error)}${next}`);
+    } else {
+      const { snapshot, failed } = outcome;
+      last = snapshot;
+      lastCheckFailed = false;
+      unreadPairs = failed;
+      if (failed === 0 && snapshot.rows.length === 0) {
+        await writeSnapshot(io.stdout, settings.format, snapshot);
+        log.info(`No sessions left (check ${checks}, after ${formatDuration(Date.now() - start)})`);
+        return;
+      }
+      if (snapshot.rows.length === 0) {
+        log.warn(`No sessions on the nodes that answered, but ${failed} (virtual proxy, node) pairs could not be read: not empty yet${next}`);
+      } else {
+        log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
+      }
+    }
+    if (remaining <= 0) break;
+    await pause(Math.min(started + settings.intervalMs, deadline) - Date.now(), signal);
+    if (signal?.aborted) throw interrupted();
+  }
+  const waited = formatDuration(settings.timeoutMs);
+  if (last === undefined) {
+    // Never read the site: who is connected is unknown, and the reason is the error itself.
+    if (lastError instanceof CliError) throw lastError;
+    throw new CliError(`could not read the sessions within ${waited}: ${errorMessage(lastError)}`, ExitCode.Failure);
+  }
+  await writeSnapshot(io.stdout, settings.format, last);
+  const asOf = lastCheckFailed ? ` (as of ${clock(last.time)}; the last check failed)` : '';
+  const unread = unreadPairs > 0 ? `${unreadPairs} (virtual proxy, node) pairs could not be read` : '';
+  if (last.rows.length === 0) {
+    throw new WaitTimeoutError(`could not confirm within ${waited} that no session is left: ${unread}${asOf}`);
+  }
+  throw new WaitTimeoutError(
+    `still connected after ${waited}: ${countText(last)}${asOf}: ${nameUsers(last)}${unread === '' ? '' : `; and ${unread}`}`,
+  );
+}
