@@ -4,7 +4,7 @@
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { getArgs, runCli } from '../helpers/cli.js';
+import { deleteArgs, getArgs, runCli } from '../helpers/cli.js';
 import { lines, startCli, waitFor } from '../helpers/live.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
@@ -295,5 +295,66 @@ describe('--wait-until-empty', () => {
     const result = await runCli(getArgs(sim.cliArgs(), '--wait-until-empty', '20m'));
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--wait-until-empty' must be a number/);
+  });
+});
+
+describe('--exclude-user on session-delete', () => {
+  /** Puts back every session of the seed a delete removed, ids and all. */
+  function restoreSeed(): void {
+    const present = new Set(sim.sessions().map((s) => s.SessionId));
+    for (const s of sim.scenario.sessions) {
+      if (present.has(s.SessionId)) continue;
+      sim.addSession({
+        node: s.node,
+        virtualProxyId: s.virtualProxyId,
+        UserDirectory: s.UserDirectory,
+        UserId: s.UserId,
+        UserName: s.UserName,
+        Attributes: s.Attributes,
+        SessionId: s.SessionId,
+      });
+    }
+  }
+
+  it('a nightly delete-all leaves the service sessions alone', async () => {
+    addServiceSessions(); // INTERNAL\sa_scheduler on Central "", internal\SA_API on dev1 finance
+    addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'INTERNAL', UserId: 'sa_repository', SessionId: 'svc-3' });
+    const winId = sim.scenario.virtualProxies.find((vp) => vp.prefix === 'win')?.id;
+    sim.clearRequests();
+    try {
+      const result = await runCli(
+        deleteArgs(sim.cliArgs(), '--host-proxy', central, dev1, '--session-virtual-proxy', '', 'finance', '--exclude-user', 'INTERNAL\\*', '--yes', '--output-format', 'json'),
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as { deleted: { sessionId: string }[]; failed: unknown[] };
+      assert.deepEqual(
+        report.deleted.map((d) => d.sessionId).sort(),
+        sim.scenario.sessions.filter((s) => s.virtualProxyId !== winId).map((s) => s.SessionId).sort(),
+        'the three LAB sessions on "" and finance',
+      );
+      assert.deepEqual(report.failed, []);
+      // What is left: the service sessions, and the untargeted win sessions.
+      assert.deepEqual(
+        sim.sessions().map((s) => `${s.prefix}|${s.UserDirectory}\\${s.UserId}`).sort(),
+        ['finance|INTERNAL\\sa_repository', 'finance|internal\\SA_API', 'win|LAB\\testuser_3', 'win|LAB\\testuser_4', '|INTERNAL\\sa_scheduler'].sort(),
+      );
+      const deletes = sim.requests.filter((r) => r.method === 'DELETE');
+      assert.equal(deletes.length, 3);
+      assert.ok(deletes.every((r) => !/svc-/.test(r.path)), 'no DELETE for a service session');
+    } finally {
+      restoreSeed();
+    }
+  });
+
+  it('a by-user delete of an excluded user deletes nothing', async () => {
+    addServiceSessions();
+    sim.clearRequests();
+    const result = await runCli(
+      deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-user-dir', 'INTERNAL', '--session-user-id', 'sa_scheduler', '--exclude-user', 'internal\\sa_*', '--yes'),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Not deleting the sessions of INTERNAL\\sa_scheduler: excluded by --exclude-user/);
+    assert.equal(sim.requests.filter((r) => r.method === 'DELETE').length, 0);
+    assert.equal(sim.sessionCount(), 7);
   });
 });
