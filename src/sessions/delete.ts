@@ -141,7 +141,9 @@ export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: Ex
     options.concurrency,
     async (item) => {
       try {
-        await executeItem(qps, item, emit, options.signal);
+        // The signal only stops new DELETEs (runPool below). One already sent is not cancelled: the
+        // proxy may carry it out anyway, and the report must then say "deleted", not "cancelled".
+        await executeItem(qps, item, emit);
       } finally {
         done++;
         options.onProgress?.(done, plan.items.length);
@@ -160,14 +162,14 @@ export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: Ex
   return result;
 }
 
-async function executeItem(qps: QpsApi, item: PlanItem, emit: (event: DeleteEvent) => void, signal?: AbortSignal): Promise<void> {
+async function executeItem(qps: QpsApi, item: PlanItem, emit: (event: DeleteEvent) => void): Promise<void> {
   const { target } = item;
   if (item.kind === 'session') {
-    const deleted = await qps.deleteSession(target.node, target.vp.prefix, item.session.SessionId, signal);
+    const deleted = await qps.deleteSession(target.node, target.vp.prefix, item.session.SessionId);
     emit({ type: deleted === null ? 'notFound' : 'deleted', outcome: { target, session: item.session } });
     return;
   }
-  const deleted = await qps.deleteUserSessions(target.node, target.vp.prefix, item.userDir, item.userId, signal);
+  const deleted = await qps.deleteUserSessions(target.node, target.vp.prefix, item.userDir, item.userId);
   const gone = new Set(deleted.map((s) => s.SessionId));
   for (const session of deleted) emit({ type: 'deleted', outcome: { target, session } });
   // Planned sessions QPS did not return had ended on their own in the meantime.
