@@ -2,7 +2,7 @@
  * Deleting sessions: first a plan built from a fresh listing (exactly what will be deleted, and
  * nothing else), then its execution in parallel with a result per session. No printing here.
  */
-import { errorMessage } from '../errors.js';
+import { CliError, ExitCode, errorMessage } from '../errors.js';
 import type { QpsApi } from '../qlik/qps-client.js';
 import type { QpsSession } from '../qlik/types.js';
 import type { TargetSessions } from './fetch.js';
@@ -162,8 +162,22 @@ export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: Ex
   return result;
 }
 
+/**
+ * A path segment that is exactly `.` or `..` cannot be sent as itself: URL parsing removes it (and
+ * `%2E` as well), so `DELETE /qps/session/..` would reach `/qps/` instead. Such a value is refused
+ * before anything is sent, rather than requesting a path that is not the planned one.
+ */
+function refuseDotSegments(what: string, ...values: string[]): void {
+  const dots = values.find((v) => v === '.' || v === '..');
+  if (dots !== undefined) {
+    throw new CliError(`not sent: the ${what} "${dots}" cannot be addressed in a URL path (it would be read as a relative path)`, ExitCode.Failure);
+  }
+}
+
 async function executeItem(qps: QpsApi, item: PlanItem, emit: (event: DeleteEvent) => void): Promise<void> {
   const { target } = item;
+  if (item.kind === 'session') refuseDotSegments('session id', item.session.SessionId);
+  else refuseDotSegments('user directory or user id', item.userDir, item.userId);
   if (item.kind === 'session') {
     const deleted = await qps.deleteSession(target.node, target.vp.prefix, item.session.SessionId);
     emit({ type: deleted === null ? 'notFound' : 'deleted', outcome: { target, session: item.session } });
