@@ -192,7 +192,9 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
     let plan = deletion.planDeletion(listing.results, opts.request, {
       exclude: opts.excludeUsers.length > 0 ? matchesAnyUser(opts.excludeUsers) : undefined,
     });
-    for (const id of plan.missingIds) log.warn(report.notFoundLine(id));
+    // With a node unread, "not found" only speaks for the proxies that answered.
+    const where = listingProblem === undefined ? '' : ' on the proxies that could be read';
+    for (const id of plan.missingIds) log.warn(`${report.notFoundLine(id)}${where}`);
     for (const user of plan.excludedUsers) log.warn(`Not deleting the sessions of ${user}: excluded by --exclude-user`);
     if (plan.excludedSessions > 0) log.info(`Leaving ${plan.excludedSessions} sessions of users excluded by --exclude-user`);
 
