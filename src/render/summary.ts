@@ -3,7 +3,7 @@
  * form a watch writes to a pipe per refresh.
  */
 import type { SessionSummary, VirtualProxyCount } from '../sessions/summary.js';
-import { renderTable } from './table.js';
+import { CLI_TABLE3_MAX_ROWS, renderTable, renderTableChunks } from './table.js';
 
 /** The summary-json document; its keys are part of the interface scripts rely on. */
 export interface SummaryJson {
@@ -52,24 +52,26 @@ export function renderSummaryTable(summary: SessionSummary): string {
     entries.length === 0 ? '' : entries.map(([, n]) => num(n)).join('\n'),
   ];
   const vpLabels = virtualProxyLabels(summary.perVirtualProxy);
-  return renderTable(
-    ['', '', 'Sessions'],
-    [
-      ['Total', '', num(summary.total)],
-      section(
-        'Proxy nodes',
-        summary.perProxyNode.map((p) => [`${p.name} (${p.host})`, p.sessions] as const),
-      ),
-      section(
-        'Virtual proxies',
-        summary.perVirtualProxy.map((vp, i) => [vpLabels[i] as string, vp.sessions] as const),
-      ),
-      section(
-        `Distinct users: ${summary.distinctUsers}`,
-        summary.users.map((u) => [u.user, u.sessions] as const),
-      ),
-    ],
-  );
+  const rows = [
+    ['Total', '', num(summary.total)],
+    section(
+      'Proxy nodes',
+      summary.perProxyNode.map((p) => [`${p.name} (${p.host})`, p.sessions] as const),
+    ),
+    section(
+      'Virtual proxies',
+      summary.perVirtualProxy.map((vp, i) => [vpLabels[i] as string, vp.sessions] as const),
+    ),
+    section(
+      `Distinct users: ${summary.distinctUsers}`,
+      summary.users.map((u) => [u.user, u.sessions] as const),
+    ),
+  ];
+  const head = ['', '', 'Sessions'];
+  // cli-table3 measures every line of a cell again and again: thousands of users take it minutes.
+  // The line-by-line layout gives the same text at once.
+  const lines = rows.reduce((n, row) => n + Math.max(...row.map((cell) => cell.split('\n').length)), 0);
+  return lines <= CLI_TABLE3_MAX_ROWS ? renderTable(head, rows) : [...renderTableChunks(head, rows)].join('');
 }
 
 /** `+3`, `-2`, `±0`: how a count changed. */

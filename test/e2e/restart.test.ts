@@ -241,7 +241,8 @@ describe('--wait-until-empty', () => {
     assert.match(result.stderr, /error: still connected after 3 s: 5 sessions of 5 users: LAB\\goran, LAB\\testuser_1/);
     assert.match(result.stderr, /Still connected: 5 sessions of 5 users .*next check in/);
     const checks = sim.requests.filter((r) => r.path.endsWith('/qrs/virtualproxyconfig/full')).length;
-    assert.ok(checks >= 3 && checks <= 5, `checked about every second for 3 s (${checks} checks)`);
+    // About every second for 3 s: 4 checks; fewer only if the machine is very slow, never one.
+    assert.ok(checks >= 2 && checks <= 5, `${checks} checks`);
   });
 
   it('exits 0 once the sessions are gone, service accounts excluded (the restart script)', async () => {

@@ -5,6 +5,7 @@ import type { ProxyNode } from '../../src/sessions/site.js';
 import { summarize } from '../../src/sessions/summary.js';
 import { formatChange, renderSummaryTable, summaryLine, toSummaryJson, virtualProxyLabels } from '../../src/render/summary.js';
 import { frame } from '../../src/cli/commands/watch.js';
+import { renderTableChunks, renderWithCliTable3 } from '../../src/render/table.js';
 
 const proxy = (name: string, host: string): ProxyNode => ({ id: `${name}-id`, name, host, port: 4243, linkedVirtualProxyIds: new Set() });
 const proxies = [proxy('Central', 'central.lab'), proxy('dev1', 'dev1.lab'), proxy('rim', 'rim.lab')];
@@ -101,6 +102,25 @@ describe('summary rendering', () => {
     // Four sections, each closed by a separator: no separator between the names of one section.
     assert.equal(lines.filter((l) => l.startsWith('├')).length, 4);
     assert.equal(lines.length, 1 + 1 + 1 + 1 + 1 + 3 + 1 + 4 + 1 + 3 + 1);
+  });
+
+  it('lays out multi-line cells the same way without cli-table3 (used for long user lists)', () => {
+    const head = ['', '', 'Sessions'];
+    const cells = [
+      ['Total', '', '12'],
+      ['Proxy nodes', 'Central (a)\ndev1 (b)', '10\n 2'],
+      ['Distinct users: 3', 'LAB\\x\nLAB\\yy\nCORP\\zzzzzzzzzzzz', ' 1\n 1\n10'],
+    ];
+    assert.equal([...renderTableChunks(head, cells)].join(''), renderWithCliTable3(head, cells));
+  });
+
+  it('draws thousands of users (one line each) without cli-table3', { timeout: 20_000 }, () => {
+    const many = Array.from({ length: 5000 }, (_, i) => row('', 'X-Qlik-Session', 'central.lab', 'LAB', `user${String(i).padStart(4, '0')}`, `s${i}`));
+    const text = renderSummaryTable(summarize(many, proxies));
+    const lines = text.split('\n');
+    assert.equal(lines.length, 1 + 1 + 1 + 1 + 1 + 3 + 1 + 1 + 1 + 5000 + 1);
+    assert.match(text, /│ Distinct users: 5000 │ LAB\\user0000\s+│ {4}1\s+│/);
+    assert.match(lines.at(-2) ?? '', /│\s+│ LAB\\user4999\s+│ {4}1\s+│/);
   });
 
   it('writes one line per refresh for pipes, and signed changes', () => {

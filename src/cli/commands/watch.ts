@@ -134,24 +134,24 @@ function terminalRows(out: Writable): number | undefined {
 /** One JSON line per refresh on a pipe. */
 function ndjson(format: 'json' | 'summary-json', snapshot: Snapshot, change: number, failed: number): string {
   const head = { time: snapshot.time.toISOString(), changeSinceFirst: change, complete: failed === 0 };
-  const summary = summarize(snapshot.rows, snapshot.proxies);
   const doc =
     format === 'json'
       ? { ...head, total: snapshot.rows.length, sessions: snapshot.rows }
-      : { ...head, ...toSummaryJson(summary) };
+      : { ...head, ...toSummaryJson(summarize(snapshot.rows, snapshot.proxies)) };
   return `${JSON.stringify(doc)}\n`;
 }
 
 export async function watchSessions(read: ReadSnapshot, settings: WatchSettings, ctx: CommandContext): Promise<void> {
   const { io, log, signal } = ctx;
   const tty = io.stdoutIsTTY;
-  let first: Snapshot | undefined;
+  /** The first successful reading: its time and count (not the whole snapshot, kept for hours). */
+  let first: { time: Date; total: number } | undefined;
   let frames = 0;
   for (let reading = 0; !signal?.aborted; reading++) {
     const started = Date.now();
     const outcome = await readOnce(read, reading > 0, ctx, async (snapshot) => {
-      first ??= snapshot;
-      const change = snapshot.rows.length - first.rows.length;
+      first ??= { time: snapshot.time, total: snapshot.rows.length };
+      const change = snapshot.rows.length - first.total;
       const failed = snapshot.listing.failures.length;
       if (tty) {
         const sink = new TextSink();
