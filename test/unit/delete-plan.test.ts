@@ -1,0 +1,292 @@
+/**
+ * session-delete's plan and execution without a network: planDeletion decides exactly what is
+ * deleted, executeDeletion sends it (bounded, every planned session in exactly one result list) and
+ * the report keeps Ctrl-Q's wording and the JSON shape scheduled tasks read.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { QlikApiError } from '../../src/errors.js';
+import type { QpsApi, QpsNode } from '../../src/qlik/qps-client.js';
+import type { QpsSession, VirtualProxyConfig } from '../../src/qlik/types.js';
+import { executeDeletion, planDeletion, plannedSessions, type DeletePlan, type DeleteResult } from '../../src/sessions/delete.js';
+import type { TargetSessions } from '../../src/sessions/fetch.js';
+import type { ProxyNode, Target } from '../../src/sessions/site.js';
+import { deletedLine, describeScope, jsonPlan, jsonReport, notFoundLine } from '../../src/render/delete-report.js';
+
+const vp = (id: string, prefix: string): VirtualProxyConfig => ({
+  id,
+  prefix,
+  description: `vp ${prefix}`,
+  sessionCookieHeaderName: `X-Qlik-Session-${prefix}`,
+  loadBalancingServerNodes: [],
+});
+const node = (name: string, host: string): ProxyNode => ({ id: `${name}-id`, name, host, port: 4243, linkedVirtualProxyIds: new Set() });
+const session = (id: string, dir: string, user: string, name?: string): QpsSession => ({
+  UserDirectory: dir,
+  UserId: user,
+  ...(name === undefined ? {} : { UserName: name }),
+  Attributes: [],
+  SessionId: id,
+});
+
+const central = node('Central', 'central.lab');
+const dev1 = node('dev1', 'dev1.lab');
+const vpDefault = vp('vp-default', '');
+const vpFinance = vp('vp-finance', 'finance');
+const financeCentral: Target = { vp: vpFinance, node: central };
+const financeDev: Target = { vp: vpFinance, node: dev1 };
+const defaultCentral: Target = { vp: vpDefault, node: central };
+
+/** Central has goran on the default VP and two finance users; dev1 has testuser_1 and a service account. */
+function listing(): TargetSessions[] {
+  return [
+    { target: defaultCentral, sessions: [session('s-goran', 'LAB', 'goran', 'Göran')] },
+    { target: financeCentral, sessions: [session('s-t1-c', 'LAB', 'testuser_1'), session('s-t2-c', 'LAB', 'testuser_2')] },
+    { target: financeDev, sessions: [session('s-t1-d', 'lab', 'TestUser_1'), session('s-sa', 'INTERNAL', 'sa_scheduler')] },
+  ];
+}
+
+const key = (t: Target, s: QpsSession): string => `${t.vp.prefix}@${t.node.name}/${s.SessionId}`;
+const planKeys = (plan: DeletePlan): string[] => plannedSessions(plan).map(({ target, session: s }) => key(target, s));
+
+describe('planDeletion', () => {
+  it('ids: exactly the listed sessions with those ids, on every target that has them; a missing id is named once', () => {
+    const listed = listing();
+    // The same id on two targets is deleted on both (QPS ids are per proxy).
+    listed[2]?.sessions.push(session('s-goran', 'LAB', 'goran'));
+    const plan = planDeletion(listed, { mode: 'ids', sessionIds: ['s-goran', 'nope', 's-t2-c', 'nope'] });
+    assert.deepEqual(planKeys(plan), ['@Central/s-goran', 'finance@Central/s-t2-c', 'finance@dev1/s-goran']);
+    assert.deepEqual(plan.missingIds, ['nope']);
+    assert.ok(plan.items.every((item) => item.kind === 'session'));
+  });
+
+  it('ids: never matches by prefix, case or substring', () => {
+    const plan = planDeletion(listing(), { mode: 'ids', sessionIds: ['S-GORAN', 's-t1', 's-t1-c '] });
+    assert.deepEqual(planKeys(plan), []);
+    assert.deepEqual(plan.missingIds, ['S-GORAN', 's-t1', 's-t1-c ']);
+  });
+
+  it('user: one user teardown per target where the user has sessions, any case, with the listed spelling', () => {
+    const plan = planDeletion(listing(), { mode: 'user', userDir: 'Lab', userIds: ['TESTUSER_1', 'testuser_1', 'ghost'] });
+    assert.equal(plan.items.length, 2, 'a repeated user id is one user');
+    const [onCentral, onDev] = plan.items;
+    assert.ok(onCentral?.kind === 'user' && onDev?.kind === 'user');
+    assert.deepEqual([onCentral.target, onCentral.userDir, onCentral.userId], [financeCentral, 'LAB', 'testuser_1']);
+    assert.deepEqual([onDev.target, onDev.userDir, onDev.userId], [financeDev, 'lab', 'TestUser_1']);
+    assert.deepEqual(planKeys(plan), ['finance@Central/s-t1-c', 'finance@dev1/s-t1-d']);
+    assert.deepEqual(plan.missingIds, []);
+  });
+
+  it('user: another directory with the same user id is left alone', () => {
+    const plan = planDeletion(listing(), { mode: 'user', userDir: 'INTERNAL', userIds: ['testuser_1'] });
+    assert.deepEqual(plan.items, []);
+  });
+
+  it('all: every listed session, and only those; an exclusion narrows it and is counted', () => {
+    const all = planDeletion(listing(), { mode: 'all' });
+    assert.deepEqual(planKeys(all), ['@Central/s-goran', 'finance@Central/s-t1-c', 'finance@Central/s-t2-c', 'finance@dev1/s-t1-d', 'finance@dev1/s-sa']);
+    const narrowed = planDeletion(listing(), { mode: 'all' }, { exclude: (dir) => dir === 'INTERNAL' });
+    assert.deepEqual(planKeys(narrowed), planKeys(all).filter((k) => !k.endsWith('/s-sa')));
+    assert.equal(narrowed.excludedSessions, 1);
+  });
+
+  it('an empty listing plans nothing for every mode', () => {
+    for (const request of [{ mode: 'all' }, { mode: 'ids', sessionIds: ['x'] }, { mode: 'user', userDir: 'LAB', userIds: ['goran'] }] as const) {
+      assert.deepEqual(planDeletion([], request).items, []);
+    }
+  });
+});
+
+interface Call {
+  method: 'session' | 'user';
+  host: string;
+  prefix: string;
+  args: string[];
+}
+
+/** A QPS that deletes from an in-memory site, records every call and can fail chosen ids. */
+function fakeQps(site: TargetSessions[], options: { fail?: (id: string) => Error | undefined; delayMs?: number } = {}) {
+  const calls: Call[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const bucket = (n: QpsNode, prefix: string): QpsSession[] =>
+    site.find((t) => t.target.node.host === n.host && t.target.vp.prefix === prefix)?.sessions ?? [];
+  // Like axios: a request given an aborted signal fails as cancelled, though the server may have acted.
+  const around = async <T>(work: () => T, signal?: AbortSignal): Promise<T> => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 1));
+      const value = work();
+      if (signal?.aborted) throw new Error('request was cancelled');
+      return value;
+    } finally {
+      inFlight--;
+    }
+  };
+  const qps: QpsApi = {
+    listSessions: async () => assert.fail('the delete step never lists'),
+    deleteSession: (n, prefix, id, signal) =>
+      around(() => {
+        calls.push({ method: 'session', host: n.host, prefix, args: [id] });
+        const failure = options.fail?.(id);
+        if (failure) throw failure;
+        const list = bucket(n, prefix);
+        const at = list.findIndex((s) => s.SessionId === id);
+        return at < 0 ? null : (list.splice(at, 1)[0] ?? null);
+      }, signal),
+    deleteUserSessions: (n, prefix, dir, user, signal) =>
+      around(() => {
+        calls.push({ method: 'user', host: n.host, prefix, args: [dir, user] });
+        const list = bucket(n, prefix);
+        const mine = list.filter((s) => s.UserDirectory.toLowerCase() === dir.toLowerCase() && s.UserId.toLowerCase() === user.toLowerCase());
+        for (const s of mine) list.splice(list.indexOf(s), 1);
+        return mine;
+      }, signal),
+  };
+  return { qps, calls, peak: () => peak };
+}
+
+function outcomeKeys(result: DeleteResult): { deleted: string[]; notFound: string[]; failed: string[] } {
+  return {
+    deleted: result.deleted.map((o) => key(o.target, o.session)).sort(),
+    notFound: result.notFound.map((o) => key(o.target, o.session)).sort(),
+    failed: result.failed.map((o) => key(o.target, o.session)).sort(),
+  };
+}
+
+const transient = (id: string): QlikApiError =>
+  new QlikApiError(`connection to QPS was reset (DELETE /qps/finance/session/${id})`, {
+    service: 'QPS',
+    method: 'DELETE',
+    host: 'central.lab',
+    port: 4243,
+    path: `/qps/finance/session/${id}`,
+  }, { code: 'ECONNRESET', transient: true });
+
+describe('executeDeletion', () => {
+  it('sends one DELETE per planned session, never more than --concurrency at a time, and reports each once', async () => {
+    const many: TargetSessions[] = [{ target: financeCentral, sessions: Array.from({ length: 40 }, (_, i) => session(`s${i}`, 'LAB', `u${i}`)) }];
+    const plan = planDeletion(many.map((t) => ({ ...t, sessions: [...t.sessions] })), { mode: 'all' });
+    const fake = fakeQps(many, { delayMs: 5 });
+    const progress: number[] = [];
+    const result = await executeDeletion(fake.qps, plan, { concurrency: 4, onProgress: (done) => progress.push(done) });
+    assert.equal(result.deleted.length, 40);
+    assert.equal(fake.calls.length, 40);
+    assert.equal(new Set(fake.calls.map((c) => c.args[0])).size, 40, 'no id twice');
+    assert.ok(fake.peak() <= 4, `peak ${fake.peak()} > 4`);
+    assert.ok(fake.peak() > 1, 'it does run in parallel');
+    assert.deepEqual(progress, Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.equal(many[0]?.sessions.length, 0);
+  });
+
+  it('a 404 is "not found", a failure keeps its reason, the rest goes on', async () => {
+    const site = listing();
+    const plan = planDeletion(listing(), { mode: 'all' });
+    site[1]?.sessions.splice(0, 1); // s-t1-c ended on its own after planning
+    const fake = fakeQps(site, { fail: (id) => (id === 's-t2-c' ? transient(id) : undefined) });
+    const events: string[] = [];
+    const result = await executeDeletion(fake.qps, plan, { concurrency: 2, onEvent: (e) => events.push(`${e.type}:${e.outcome.session.SessionId}`) });
+    assert.deepEqual(outcomeKeys(result), {
+      deleted: ['@Central/s-goran', 'finance@dev1/s-sa', 'finance@dev1/s-t1-d'],
+      notFound: ['finance@Central/s-t1-c'],
+      failed: ['finance@Central/s-t2-c'],
+    });
+    assert.match(result.failed[0]?.reason ?? '', /connection to QPS was reset \(DELETE \/qps\/finance\/session\/s-t2-c\)/);
+    assert.ok(result.failed[0]?.error instanceof QlikApiError);
+    assert.equal(events.length, 5, 'one event per planned session');
+    assert.ok(events.includes('failed:s-t2-c') && events.includes('notFound:s-t1-c'));
+  });
+
+  it('a user teardown reports what QPS returned as deleted and the planned rest as not found', async () => {
+    const site = listing();
+    const plan = planDeletion(listing(), { mode: 'user', userDir: 'LAB', userIds: ['testuser_1'] });
+    site[2]?.sessions.splice(0, 1); // s-t1-d already gone on dev1
+    const fake = fakeQps(site);
+    const result = await executeDeletion(fake.qps, plan, { concurrency: 8 });
+    assert.deepEqual(
+      fake.calls.map((c) => `${c.method} ${c.host} ${c.prefix} ${c.args.join('/')}`).sort(),
+      ['user central.lab finance LAB/testuser_1', 'user dev1.lab finance lab/TestUser_1'],
+    );
+    assert.deepEqual(outcomeKeys(result), { deleted: ['finance@Central/s-t1-c'], notFound: ['finance@dev1/s-t1-d'], failed: [] });
+    // Nobody else was touched.
+    assert.deepEqual(site.map((t) => t.sessions.map((s) => s.SessionId)), [['s-goran'], ['s-t2-c'], ['s-sa']]);
+  });
+
+  it('once aborted, sends nothing new, lets the DELETEs in flight finish (reported deleted), and reports the unsent as "not sent: interrupted"', async () => {
+    const many: TargetSessions[] = [{ target: financeCentral, sessions: Array.from({ length: 10 }, (_, i) => session(`s${i}`, 'LAB', `u${i}`)) }];
+    const plan = planDeletion(many.map((t) => ({ ...t, sessions: [...t.sessions] })), { mode: 'all' });
+    const fake = fakeQps(many, { delayMs: 10 });
+    const controller = new AbortController();
+    const result = await executeDeletion(fake.qps, plan, {
+      concurrency: 2,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'deleted') controller.abort();
+      },
+    });
+    assert.equal(result.deleted.length, fake.calls.length, 'everything sent was deleted (in-flight requests finish)');
+    assert.ok(fake.calls.length >= 1 && fake.calls.length <= 3, `sent ${fake.calls.length}`);
+    assert.equal(result.failed.length, 10 - fake.calls.length);
+    assert.ok(result.failed.every((f) => f.reason === 'not sent: interrupted'));
+    assert.equal(many[0]?.sessions.length, 10 - fake.calls.length);
+  });
+
+  it('refuses, without sending, an id or user that is a "." or ".." path segment (URL parsing would change the path)', async () => {
+    const site: TargetSessions[] = [
+      { target: financeCentral, sessions: [session('..', 'LAB', 'a'), session('.', 'LAB', 'b'), session('...', 'LAB', 'c'), session('a/../b', 'LAB', 'd')] },
+      { target: financeDev, sessions: [session('s-dots', 'LAB', '..')] },
+    ];
+    const all = planDeletion(site.map((t) => ({ ...t, sessions: [...t.sessions] })), { mode: 'all' });
+    const byUser = planDeletion(site, { mode: 'user', userDir: 'LAB', userIds: ['..'] });
+    const fake = fakeQps(site);
+    const result = await executeDeletion(fake.qps, { ...all, items: [...all.items.filter((i) => i.target === financeCentral), ...byUser.items] }, { concurrency: 4 });
+    assert.deepEqual(outcomeKeys(result), {
+      deleted: ['finance@Central/...', 'finance@Central/a/../b'],
+      notFound: [],
+      failed: ['finance@Central/.', 'finance@Central/..', 'finance@dev1/s-dots'],
+    });
+    assert.deepEqual(fake.calls.map((c) => c.args.join('/')).sort(), ['...', 'a/../b']);
+    for (const f of result.failed) assert.match(f.reason, /^not sent: the (session id|user directory or user id) "\.\.?" cannot be addressed in a URL path/);
+  });
+});
+
+describe('delete report', () => {
+  it("keeps Ctrl-Q's wording", () => {
+    assert.equal(deletedLine({ target: financeCentral, session: session('x1', 'LAB', 'testuser_3') }), 'Session ID "x1" successfully deleted. User: LAB\\testuser_3');
+    assert.equal(deletedLine({ target: financeCentral, session: session('x2', 'LAB', 'goran', 'Göran') }), 'Session ID "x2" successfully deleted. User: LAB\\goran (Göran)');
+    assert.equal(notFoundLine('nope'), 'Session ID "nope" not found');
+  });
+
+  it('JSON: deleted, notFound (requested ids first, with null fields) and failed with a reason', () => {
+    const report = jsonReport(
+      {
+        deleted: [{ target: defaultCentral, session: session('a', 'LAB', 'goran', 'Göran') }],
+        notFound: [{ target: financeDev, session: session('b', 'LAB', 'testuser_1') }],
+        failed: [{ target: financeCentral, session: session('c', 'LAB', 'testuser_2'), reason: 'HTTP 500' }],
+      },
+      ['missing'],
+    );
+    assert.deepEqual(JSON.parse(JSON.stringify(report)), {
+      deleted: [{ sessionId: 'a', userDirectory: 'LAB', userId: 'goran', userName: 'Göran', virtualProxy: '', proxyHost: 'central.lab' }],
+      notFound: [
+        { sessionId: 'missing', userDirectory: null, userId: null, userName: null, virtualProxy: null, proxyHost: null },
+        { sessionId: 'b', userDirectory: 'LAB', userId: 'testuser_1', userName: null, virtualProxy: 'finance', proxyHost: 'dev1.lab' },
+      ],
+      failed: [{ sessionId: 'c', userDirectory: 'LAB', userId: 'testuser_2', userName: null, virtualProxy: 'finance', proxyHost: 'central.lab', reason: 'HTTP 500' }],
+    });
+  });
+
+  it('the dry-run plan names the method per session, and the scope names nodes and virtual proxies', () => {
+    const plan = planDeletion(listing(), { mode: 'user', userDir: 'LAB', userIds: ['testuser_1'] });
+    assert.deepEqual(
+      jsonPlan(plan).wouldDelete.map((e) => `${e.method} ${e.virtualProxy}@${e.proxyHost} ${e.sessionId}`),
+      ['user finance@central.lab s-t1-c', 'user finance@dev1.lab s-t1-d'],
+    );
+    assert.equal(
+      describeScope(3, [defaultCentral, financeCentral, financeDev]),
+      '3 sessions on 2 proxy nodes (central.lab, dev1.lab) and 2 virtual proxies ((default), finance)',
+    );
+    assert.equal(describeScope(1, [financeCentral]), '1 session on 1 proxy node (central.lab) and 1 virtual proxy (finance)');
+  });
+});
