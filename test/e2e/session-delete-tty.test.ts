@@ -1,0 +1,192 @@
+/**
+ * session-delete's questions in a real pseudo-terminal (util-linux `script`): the confirmation
+ * prompt and the --interactive checklist, answered by typing into the terminal once the question is
+ * on the screen. The simulator's state afterwards says what was deleted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BIN, deleteArgs } from '../helpers/cli.js';
+import { waitFor } from '../helpers/live.js';
+import { loadScenario } from '../simulator/scenario.js';
+import { startSimulator, type Simulator } from '../simulator/server.js';
+
+let sim: Simulator;
+let central: string;
+let dev1: string;
+
+const GORAN = 'a906ee6b-a8da-4c66-9700-48036c96de7b';
+const T1 = '55142b14-8d2d-43b3-a522-4b2fb46b2798';
+const T2 = 'd1b5d953-4312-4cf2-a106-1992a84dd82b';
+const T3 = 'e9a9c1d3-2d75-4559-9a68-48d1180b3859';
+const T4 = '6ac3b0ea-7d87-41d6-bede-89eb43c63e38';
+
+before(async () => {
+  sim = await startSimulator({ scenario: loadScenario('seed') });
+  central = sim.node('Central').address;
+  dev1 = sim.node('dev1').address;
+});
+after(async () => {
+  await sim.stop();
+});
+
+beforeEach(() => {
+  for (const s of sim.sessions()) sim.removeSession(s.SessionId, { node: s.node, prefix: s.prefix });
+  for (const s of sim.scenario.sessions) {
+    sim.addSession({ node: s.node, virtualProxyId: s.virtualProxyId, UserDirectory: s.UserDirectory, UserId: s.UserId, SessionId: s.SessionId });
+  }
+  sim.clearRequests();
+});
+
+function state(): string[] {
+  return sim.sessions().map((s) => `${s.prefix}@${s.node}/${s.SessionId}`).sort();
+}
+const SEED = (): string[] =>
+  [`@Central/${GORAN}`, `finance@Central/${T1}`, `finance@Central/${T2}`, `win@Central/${T3}`, `win@Central/${T4}`].sort();
+const without = (all: string[], ...gone: string[]): string[] => all.filter((k) => !gone.includes(k));
+const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
+
+const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+// eslint-disable-next-line no-control-regex
+const plain = (text: string): string => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+
+interface PtyRun {
+  child: ChildProcess;
+  /** What the terminal showed (stdout and stderr together), escape sequences removed. */
+  screen(): string;
+  stdout(): string;
+  stderr(): string;
+  type(keys: string): void;
+  result: Promise<{ code: number | null; screen: string }>;
+}
+
+/** The bin with a pseudo-terminal as stdin, stdout and stderr; keys typed go to the terminal. */
+function startInPty(args: readonly string[]): PtyRun {
+  // A wide terminal, so inquirer does not wrap the question; `exec` so node alone gets the keys.
+  const command = `stty cols 200 rows 50; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' };
+  const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (errors += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  const result = new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen: plain(output) });
+    });
+  });
+  return {
+    child,
+    screen: () => plain(output),
+    stdout: () => plain(output),
+    stderr: () => errors,
+    type: (keys) => child.stdin.write(keys),
+    result,
+  };
+}
+
+const ENTER = '\r';
+const CONFIRM = 'Delete 2 sessions on 1 proxy node (127.0.0.2) and 1 virtual proxy (win)? (y/N)';
+
+describe('the confirmation prompt on a terminal', () => {
+  it('names the number of sessions, the nodes and the virtual proxies; "y" deletes them, and only them', async () => {
+    const run = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win'));
+    await waitFor(run, () => run.screen().includes(CONFIRM), 'the confirmation prompt');
+    assert.deepEqual(deletes(), [], 'nothing is deleted before the answer');
+    run.type(`y${ENTER}`);
+    const { code, screen } = await run.result;
+    assert.equal(code, 0, screen);
+    assert.match(screen, /✔ Delete 2 sessions .*\? Yes/);
+    assert.match(screen, new RegExp(`Session ID "${T3}" successfully deleted\\. User: LAB\\\\testuser_3`));
+    assert.match(screen, /Deleted 2 sessions/);
+    assert.deepEqual(deletes(), [`Central /qps/win/session/${T3}`, `Central /qps/win/session/${T4}`].sort());
+    assert.deepEqual(state(), without(SEED(), `win@Central/${T3}`, `win@Central/${T4}`));
+  });
+
+  for (const [answer, keys] of [['"n"', `n${ENTER}`], ['Enter (the default, no)', ENTER], ['Ctrl-C', '\x03']] as const) {
+    it(`${answer} deletes nothing and exits 1`, async () => {
+      const run = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win'));
+      await waitFor(run, () => run.screen().includes(CONFIRM), 'the confirmation prompt');
+      run.type(keys);
+      const { code, screen } = await run.result;
+      assert.equal(code, 1, screen);
+      assert.match(screen, keys === '\x03' ? /Cancelled at the prompt, nothing was deleted\./ : /error: Not deleting any sessions\./);
+      assert.deepEqual(deletes(), []);
+      assert.deepEqual(state(), SEED());
+    });
+  }
+
+  it('a by-user delete over two proxies asks too, naming both', async () => {
+    sim.addSession({ node: 'dev1', prefix: 'finance', UserDirectory: 'LAB', UserId: 'testuser_1', SessionId: 't1-dev1' });
+    const run = startInPty(
+      deleteArgs(sim.cliArgs(), '--host-proxy', central, dev1, '--session-virtual-proxy', 'finance', '--session-user-dir', 'LAB', '--session-user-id', 'testuser_1'),
+    );
+    const question = `Delete 2 sessions on 2 proxy nodes (${central}, ${dev1}) and 1 virtual proxy (finance)? (y/N)`;
+    await waitFor(run, () => run.screen().includes(question), 'the confirmation prompt');
+    run.type(`y${ENTER}`);
+    const { code, screen } = await run.result;
+    assert.equal(code, 0, screen);
+    assert.deepEqual(deletes(), ['Central /qps/finance/user/LAB/testuser_1', 'dev1 /qps/finance/user/LAB/testuser_1']);
+    assert.deepEqual(state(), without(SEED(), `finance@Central/${T1}`));
+  });
+
+  it('explicit ids on one target, and --yes, do not ask', async () => {
+    const byId = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-id', GORAN));
+    const first = await byId.result;
+    assert.equal(first.code, 0, first.screen);
+    assert.doesNotMatch(first.screen, /\(y\/N\)/);
+    const withYes = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'finance', '--yes'));
+    const second = await withYes.result;
+    assert.equal(second.code, 0, second.screen);
+    assert.doesNotMatch(second.screen, /\(y\/N\)/);
+    assert.deepEqual(state(), [`win@Central/${T3}`, `win@Central/${T4}`].sort());
+  });
+});
+
+describe('--interactive on a terminal', () => {
+  const CHECKLIST = 'Sessions to delete (space to tick, enter to confirm)';
+
+  /** The session ids in the order the checklist shows them. */
+  function listed(screen: string): string[] {
+    const at = screen.indexOf(CHECKLIST);
+    const ids: string[] = [];
+    for (const line of screen.slice(at).split('\n').slice(1)) {
+      const match = /LAB\\\S+ {2}\S+@\S+ {2}(\S+)$/.exec(line.trim());
+      if (!match) break;
+      ids.push(match[1] as string);
+    }
+    return ids;
+  }
+
+  it('space ticks the first session, Enter deletes only that one, without a second question', async () => {
+    const run = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', 'finance', '--interactive'));
+    await waitFor(run, () => listed(run.screen()).length === 4, 'the checklist with four sessions');
+    const shown = listed(run.screen());
+    assert.deepEqual([...shown].sort(), [T1, T2, T3, T4].sort());
+    run.type(' ');
+    await waitFor(run, () => run.screen().includes('◉'), 'the tick');
+    run.type(ENTER);
+    const { code, screen } = await run.result;
+    assert.equal(code, 0, screen);
+    assert.doesNotMatch(screen, /\(y\/N\)/);
+    const first = shown[0] as string;
+    const prefix = first === T3 || first === T4 ? 'win' : 'finance';
+    assert.deepEqual(deletes(), [`Central /qps/${prefix}/session/${first}`]);
+    assert.deepEqual(state(), without(SEED(), `${prefix}@Central/${first}`));
+    assert.match(screen, /Deleted 1 sessions/);
+  });
+
+  it('Enter with nothing ticked deletes nothing', async () => {
+    const run = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--interactive'));
+    await waitFor(run, () => listed(run.screen()).length === 2, 'the checklist');
+    run.type(ENTER);
+    const { code, screen } = await run.result;
+    assert.equal(code, 0, screen);
+    assert.match(screen, /Deleted 0 sessions/);
+    assert.deepEqual(deletes(), []);
+    assert.deepEqual(state(), SEED());
+  });
+});
