@@ -8,6 +8,17 @@ import { QrsClient } from '../qlik/qrs-client.js';
 import { loadTlsMaterial } from '../qlik/tls.js';
 import { QlikTransport } from '../qlik/transport.js';
 import type { ConnectionOptions } from './connection.js';
+import { readFileSync } from 'node:fs';
+import { UsageError, errorMessage } from '../errors.js';
+
+/** The first line of the file, without its line ending (editors add one). */
+function readPassphrase(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '';
+  } catch (err) {
+    throw new UsageError(`--auth-cert-passphrase-file: cannot read ${path}: ${errorMessage(err)}`);
+  }
+}
 
 export interface Clients {
   qrs: QrsClient;
@@ -18,7 +29,13 @@ export interface Clients {
 /** Reads the certificates (usage errors for bad files, before anything is sent) and builds the clients. */
 export function openClients(conn: ConnectionOptions, log: Log): Clients {
   const tls = loadTlsMaterial(
-    { certFile: conn.certFile, keyFile: conn.keyFile, rootCertFile: conn.rootCertFile },
+    {
+      certFile: conn.certFile,
+      keyFile: conn.keyFile,
+      rootCertFile: conn.rootCertFile,
+      pfxFile: conn.pfxFile,
+      passphrase: conn.passphraseFile === undefined ? conn.passphrase : readPassphrase(conn.passphraseFile),
+    },
     conn.secure,
   );
   for (const warning of tls.warnings) log.warn(warning);

@@ -12,6 +12,7 @@ import {
   parseInteger,
   parsePort,
   parseSeconds,
+  type Env,
   type LogLevel,
   type RawValue,
 } from './options.js';
@@ -30,13 +31,17 @@ export interface ConnectionOptions {
   certFile: string;
   keyFile: string;
   rootCertFile: string;
+  pfxFile?: string;
+  passphraseFile?: string;
+  /** From CTRLQ_CERT_PASSPHRASE; never from a command-line value. */
+  passphrase?: string;
   concurrency: number;
   timeoutMs: number;
 }
 
 type Raw = Record<string, RawValue | undefined>;
 
-export function toConnectionOptions(raw: Raw, cwd: string): ConnectionOptions {
+export function toConnectionOptions(raw: Raw, cwd: string, env: Env = {}): ConnectionOptions {
   const host = asString(raw.host).trim();
   if (host === '') throw new UsageError("option '--host <host>' must not be empty");
   if (/[\s/?#@]/.test(host)) throw new UsageError(`option '--host <host>' must be a host name or IP address, got '${host}'`);
@@ -55,6 +60,9 @@ export function toConnectionOptions(raw: Raw, cwd: string): ConnectionOptions {
     certFile: resolve(cwd, asString(raw.authCertFile, './cert/client.pem')),
     keyFile: resolve(cwd, asString(raw.authCertKeyFile, './cert/client_key.pem')),
     rootCertFile: resolve(cwd, asString(raw.authRootCertFile, './cert/root.pem')),
+    pfxFile: raw.authCertPfxFile === undefined ? undefined : resolve(cwd, asString(raw.authCertPfxFile)),
+    passphraseFile: raw.authCertPassphraseFile === undefined ? undefined : resolve(cwd, asString(raw.authCertPassphraseFile)),
+    passphrase: env.CTRLQ_CERT_PASSPHRASE,
     concurrency: parseInteger('--concurrency', raw.concurrency, 1, 256) ?? 16,
     timeoutMs: Math.round((parseSeconds('--timeout', raw.timeout, 0.001, 3600) ?? 60) * 1000),
   };

@@ -125,6 +125,18 @@ export const COMMON_OPTIONS = {
     defaultValue: './cert/root.pem',
     env: ['CTRLQ_ROOT_CERT_FILE', 'CTRLQ_AUTH_ROOT_CERT_FILE'],
   },
+  authCertPfxFile: {
+    key: 'authCertPfxFile',
+    flags: '--auth-cert-pfx-file <file>',
+    description: 'client certificate and key as a .pfx/.p12 (QMC "Windows format" export), instead of the two PEM files',
+    env: ['CTRLQ_CERT_PFX_FILE', 'CTRLQ_AUTH_CERT_PFX_FILE'],
+  },
+  authCertPassphraseFile: {
+    key: 'authCertPassphraseFile',
+    flags: '--auth-cert-passphrase-file <file>',
+    description: 'file holding the password of an encrypted key or .pfx (or set CTRLQ_CERT_PASSPHRASE); never a plain option value',
+    env: ['CTRLQ_CERT_PASSPHRASE_FILE', 'CTRLQ_AUTH_CERT_PASSPHRASE_FILE'],
+  },
   concurrency: {
     key: 'concurrency',
     flags: '--concurrency <n>',
@@ -266,7 +278,7 @@ export function resolveOptions(cmd: Command, specs: readonly OptionSpec[], env: 
         value = fromEnv;
       }
     }
-    if (spec.required && (value === undefined || value === '')) {
+    if (spec.required && value === undefined) {
       const envHint = spec.env && spec.env.length > 0 ? ` (or set ${spec.env.join(' or ')})` : '';
       throw new UsageError(`required option '${spec.flags}' not specified${envHint}`);
     }

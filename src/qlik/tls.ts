@@ -71,6 +71,12 @@ function keyPermissionWarning(path: string): string | undefined {
 }
 
 function parsePrivateKey(pem: string, path: string, passphrase: string | undefined): KeyObject {
+  // PKCS#8 "BEGIN ENCRYPTED PRIVATE KEY" or PKCS#1 "Proc-Type: 4,ENCRYPTED".
+  if (passphrase === undefined && /ENCRYPTED/.test(pem)) {
+    throw new UsageError(
+      `--auth-cert-key-file: ${path} is encrypted; give its password with --auth-cert-passphrase-file or CTRLQ_CERT_PASSPHRASE`,
+    );
+  }
   try {
     return createPrivateKey({ key: pem, format: 'pem', passphrase });
   } catch (err) {
@@ -99,8 +105,8 @@ function parseCertificate(pem: string, path: string, option: string): X509Certif
 }
 
 /**
- * Loads the files named by the options. The root certificate is required when `secure` is on;
- * with `secure` off it is used if present.
+ * Loads the files named by the options. The root certificate is required when `secure` is on
+ * (unless a .pfx is used: the QMC's carries the root); otherwise it is used if present.
  */
 export function loadTlsMaterial(files: CertificateFiles, secure: boolean): TlsMaterial {
   const warnings: string[] = [];
@@ -111,7 +117,7 @@ export function loadTlsMaterial(files: CertificateFiles, secure: boolean): TlsMa
   } catch {
     rootExists = false;
   }
-  if (secure || rootExists) {
+  if ((secure && files.pfxFile === undefined) || rootExists) {
     ca = readFile(files.rootCertFile, '--auth-root-cert-file').toString('utf8');
     parseCertificate(ca, files.rootCertFile, '--auth-root-cert-file');
   }

@@ -21,6 +21,7 @@ import {
   parseChoice,
   resolveOptions,
   type DeleteOutputFormat,
+  type Env,
   type OptionSpec,
   type RawValue,
 } from '../options.js';
@@ -60,6 +61,8 @@ export const SESSION_DELETE_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.authCertFile,
   COMMON_OPTIONS.authCertKeyFile,
   COMMON_OPTIONS.authRootCertFile,
+  COMMON_OPTIONS.authCertPfxFile,
+  COMMON_OPTIONS.authCertPassphraseFile,
   SESSION_DELETE_OPTIONS.yes,
   SESSION_DELETE_OPTIONS.dryRun,
   SESSION_DELETE_OPTIONS.interactive,
@@ -75,7 +78,7 @@ function nonEmpty(flag: string, values: string[] | undefined): string[] | undefi
   return values.map((v) => v.trim());
 }
 
-export function toSessionDeleteOptions(raw: Record<string, RawValue | undefined>, cwd: string): SessionDeleteOptions {
+export function toSessionDeleteOptions(raw: Record<string, RawValue | undefined>, cwd: string, env: Env = {}): SessionDeleteOptions {
   const sessionIds = nonEmpty('--session-id', asList(raw.sessionId));
   const userDir = raw.sessionUserDir === undefined ? undefined : asString(raw.sessionUserDir).trim();
   const userIds = nonEmpty('--session-user-id', asList(raw.sessionUserId));
@@ -99,7 +102,7 @@ export function toSessionDeleteOptions(raw: Record<string, RawValue | undefined>
   const yes = parseBoolean('--yes', raw.yes, false);
   if (interactive && yes) throw new UsageError("use either '--interactive' or '--yes', not both");
   return {
-    conn: toConnectionOptions(raw, cwd),
+    conn: toConnectionOptions(raw, cwd, env),
     hostProxies: nonEmpty('--host-proxy', asList(raw.hostProxy)) ?? [],
     prefixes: [...new Set(asList(raw.sessionVirtualProxy) ?? [''])],
     request,
@@ -117,7 +120,7 @@ export function newSessionDeleteCommand(deps: Deps, run: RunSessionDelete = runS
   );
   addOptions(cmd, SESSION_DELETE_SPECS);
   cmd.action(async (_options: unknown, command: Command) => {
-    const opts = toSessionDeleteOptions(resolveOptions(command, SESSION_DELETE_SPECS, deps.env), deps.cwd);
+    const opts = toSessionDeleteOptions(resolveOptions(command, SESSION_DELETE_SPECS, deps.env), deps.cwd, deps.env);
     refuseWithoutTerminal(opts, deps);
     await withLogger(opts.conn, deps, (ctx) => run(opts, ctx));
   });

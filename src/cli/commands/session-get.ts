@@ -22,6 +22,7 @@ import {
   parseSeconds,
   resolveOptions,
   type GetOutputFormat,
+  type Env,
   type OptionSpec,
   type RawValue,
   type SortColumn,
@@ -66,6 +67,8 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.authCertFile,
   COMMON_OPTIONS.authCertKeyFile,
   COMMON_OPTIONS.authRootCertFile,
+  COMMON_OPTIONS.authCertPfxFile,
+  COMMON_OPTIONS.authCertPassphraseFile,
   SESSION_GET_OPTIONS.outputFormat,
   SESSION_GET_OPTIONS.sortBy,
   WATCH_OPTIONS.watch,
@@ -75,9 +78,9 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.logFile,
 ];
 
-export function toSessionGetOptions(raw: Record<string, RawValue | undefined>, cwd: string): SessionGetOptions {
+export function toSessionGetOptions(raw: Record<string, RawValue | undefined>, cwd: string, env: Env = {}): SessionGetOptions {
   return {
-    conn: toConnectionOptions(raw, cwd),
+    conn: toConnectionOptions(raw, cwd, env),
     sessionVirtualProxies: asList(raw.sessionVirtualProxy),
     hostProxies: asList(raw.hostProxy),
     outputFormat: parseChoice('--output-format', raw.outputFormat, GET_OUTPUT_FORMATS, 'json'),
@@ -109,7 +112,7 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
   const cmd = new Command('session-get').description('get info about proxy sessions on one or more virtual proxies');
   addOptions(cmd, SESSION_GET_SPECS);
   cmd.action(async (_options: unknown, command: Command) => {
-    const opts = toSessionGetOptions(resolveOptions(command, SESSION_GET_SPECS, deps.env), deps.cwd);
+    const opts = toSessionGetOptions(resolveOptions(command, SESSION_GET_SPECS, deps.env), deps.cwd, deps.env);
     await withLogger(opts.conn, deps, (ctx) => run(opts, ctx));
   });
   return cmd;
