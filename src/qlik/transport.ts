@@ -72,6 +72,8 @@ export function encodeQuery(query: Record<string, string>): string {
 
 export class QlikTransport {
   private readonly agents = new Map<string, Agent>();
+  /** Hosts (host:port) that have answered at least once in this run. */
+  private readonly answered = new Set<string>();
   private readonly http: AxiosInstance;
 
   constructor(private readonly options: TransportOptions) {
@@ -116,7 +118,8 @@ export class QlikTransport {
       try {
         return await this.once(req);
       } catch (err) {
-        if (!(err instanceof QlikApiError) || !err.transient || attempt >= retries || req.signal?.aborted) throw err;
+        if (!(err instanceof QlikApiError) || !err.transient || req.signal?.aborted) throw err;
+        if (attempt >= retries) throw this.explainPersistentReset(err, req);
         this.options.log.verbose(`${err.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
         await sleep(delay, req.signal);
         delay *= 2;
@@ -152,10 +155,29 @@ export class QlikTransport {
     } catch (err) {
       throw this.toError(err, info);
     }
+    this.answered.add(`${req.host}:${req.port}`);
     log.debug(`${req.method} ${req.path} → ${status} (${Date.now() - started} ms, ${body.length} bytes)`);
     const accepted = req.accept ? req.accept.includes(status) : status >= 200 && status < 300;
     if (accepted) return { status, body };
     throw this.statusError(status, body, info);
+  }
+
+  /**
+   * Under TLS 1.3 a server that refuses the client certificate closes the connection just after the
+   * handshake, which reaches us as a plain reset. A host that has never answered in this run and
+   * resets every attempt is therefore reported as a certificate problem (exit 4), not a network one.
+   */
+  private explainPersistentReset(err: QlikApiError, req: HttpRequest): QlikApiError {
+    if (err.code !== 'ECONNRESET' || this.answered.has(`${req.host}:${req.port}`)) return err;
+    return new AuthError(
+      `${err.message} on every attempt, right after the TLS handshake: ${req.service} most likely rejected the client certificate`,
+      err.request,
+      {
+        code: err.code,
+        cause: err,
+        hint: 'Use client.pem and client_key.pem exported from this Qlik Sense site (--auth-cert-file, --auth-cert-key-file).',
+      },
+    );
   }
 
   private statusError(status: number, body: string, info: RequestInfo): QlikApiError {
