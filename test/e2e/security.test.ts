@@ -1,0 +1,277 @@
+/**
+ * Issue 5 for the connection layer and session-get: certificate formats, secrets kept out of every
+ * log, bad input refused before anything is sent, and the fault matrix of session-get.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getArgs, runCli, type CliResult } from '../helpers/cli.js';
+import { generateForeignClientCert } from '../simulator/certs.js';
+import { loadScenario } from '../simulator/scenario.js';
+import { startSimulator, type Simulator } from '../simulator/server.js';
+
+let sim: Simulator;
+let dir: string;
+const PASSWORD = 'S3cret-pass-phrase';
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Connection args with the certificate options replaced. */
+function args(cert: Record<string, string | undefined>, ...extra: string[]): string[] {
+  const base = sim.cliArgs();
+  const out: string[] = [];
+  for (let i = 0; i < base.length; i += 2) {
+    const flag = base[i] as string;
+    if (flag in cert) continue;
+    out.push(flag, base[i + 1] as string);
+  }
+  for (const [flag, value] of Object.entries(cert)) if (value !== undefined) out.push(flag, value);
+  return ['qseow', 'session-get', ...out, ...extra];
+}
+
+function rows(result: CliResult): unknown[] {
+  const parsed: unknown = JSON.parse(result.stdout);
+  assert.ok(Array.isArray(parsed));
+  return parsed;
+}
+
+function noStack(result: CliResult): void {
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+before(async () => {
+  sim = await startSimulator({ scenario: loadScenario('seed') });
+  dir = mkdtempSync(join(tmpdir(), 'ctrlq-sec-'));
+  const { client, clientKey, root } = sim.siteCerts.paths;
+  openssl('rsa', '-in', clientKey, '-traditional', '-out', join(dir, 'pkcs1.pem'));
+  writeFileSync(join(dir, 'pass.txt'), `${PASSWORD}\n`, { mode: 0o600 });
+  openssl('pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', clientKey, '-out', join(dir, 'enc.pem'), '-passout', `pass:${PASSWORD}`);
+  openssl('pkcs12', '-export', '-in', client, '-inkey', clientKey, '-certfile', root, '-out', join(dir, 'client.pfx'), '-passout', `pass:${PASSWORD}`);
+  openssl('pkcs12', '-export', '-in', client, '-inkey', clientKey, '-out', join(dir, 'nopass.pfx'), '-passout', 'pass:');
+  writeFileSync(join(dir, 'not-pem.pem'), 'hello\n');
+  mkdirSync(join(dir, 'a-directory'));
+  for (const f of ['pkcs1.pem', 'enc.pem', 'client.pfx', 'nopass.pfx']) chmodSync(join(dir, f), 0o600);
+});
+
+after(async () => {
+  await sim.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('certificate formats', () => {
+  it('accepts a PKCS#1 key', async () => {
+    const r = await runCli(args({ '--auth-cert-key-file': join(dir, 'pkcs1.pem') }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(rows(r).length, 5);
+  });
+
+  it('accepts an encrypted PKCS#8 key with the passphrase from a file or from CTRLQ_CERT_PASSPHRASE', async () => {
+    const viaFile = await runCli(args({ '--auth-cert-key-file': join(dir, 'enc.pem'), '--auth-cert-passphrase-file': join(dir, 'pass.txt') }));
+    assert.equal(viaFile.code, 0, viaFile.stderr);
+    const viaEnv = await runCli(args({ '--auth-cert-key-file': join(dir, 'enc.pem') }), { env: { CTRLQ_CERT_PASSPHRASE: PASSWORD } });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+  });
+
+  it('refuses an encrypted key without or with a wrong passphrase, before sending anything', async () => {
+    sim.clearRequests();
+    const missing = await runCli(args({ '--auth-cert-key-file': join(dir, 'enc.pem') }));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /is encrypted; give its password with --auth-cert-passphrase-file or CTRLQ_CERT_PASSPHRASE/);
+    const wrong = await runCli(args({ '--auth-cert-key-file': join(dir, 'enc.pem') }), { env: { CTRLQ_CERT_PASSPHRASE: 'nope' } });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /wrong password/);
+    noStack(wrong);
+    assert.equal(sim.requests.length, 0);
+  });
+
+  it('accepts a .pfx with password (root inside, no root file) and one without password', async () => {
+    const withRoot = await runCli(
+      args({
+        '--auth-cert-file': undefined,
+        '--auth-cert-pfx-file': join(dir, 'client.pfx'),
+        '--auth-cert-passphrase-file': join(dir, 'pass.txt'),
+        '--auth-root-cert-file': join(dir, 'no-root-here.pem'),
+      }),
+    );
+    assert.equal(withRoot.code, 0, withRoot.stderr);
+    assert.equal(rows(withRoot).length, 5);
+    const noPass = await runCli(args({ '--auth-cert-pfx-file': join(dir, 'nopass.pfx') }));
+    assert.equal(noPass.code, 0, noPass.stderr);
+    const locked = await runCli(args({ '--auth-cert-pfx-file': join(dir, 'client.pfx') }));
+    assert.equal(locked.code, 2);
+    assert.match(locked.stderr, /password protected/);
+  });
+});
+
+describe('secrets and keys', () => {
+  it('prints no key, certificate or passphrase at --log-level silly', async () => {
+    const keyBody = sim.siteCerts.pem.clientKey.split('\n')[1] as string;
+    const certBody = sim.siteCerts.pem.client.split('\n')[1] as string;
+    for (const extra of [
+      { '--auth-cert-key-file': join(dir, 'enc.pem'), '--auth-cert-passphrase-file': join(dir, 'pass.txt') },
+      { '--auth-cert-pfx-file': join(dir, 'client.pfx'), '--auth-cert-passphrase-file': join(dir, 'pass.txt') },
+    ]) {
+      for (const failing of [false, true]) {
+        if (failing) await sim.setFault('dev1', { kind: 'status', status: 500 });
+        const r = await runCli(args(extra, '--log-level', 'silly'));
+        await sim.setFault('dev1', undefined);
+        const all = r.stdout + r.stderr;
+        assert.ok(r.stderr.length > 500, 'silly logging produced output');
+        for (const secret of [keyBody, certBody, PASSWORD, 'PRIVATE KEY', 'BEGIN CERTIFICATE']) {
+          assert.ok(!all.includes(secret), `leaked ${secret.slice(0, 20)}`);
+        }
+      }
+    }
+  });
+
+  it('uses a fresh 16-character alphanumeric xrfkey for every request', async () => {
+    sim.clearRequests();
+    const r = await runCli(getArgs(sim.cliArgs()));
+    assert.equal(r.code, 0, r.stderr);
+    const keys = sim.requests.map((q) => q.query.xrfkey ?? '');
+    assert.ok(keys.length > 20);
+    for (const key of keys) assert.match(key, /^[0-9A-Za-z]{16}$/);
+    assert.equal(new Set(keys).size, keys.length);
+  });
+
+  it('warns when the private key is readable by others', async () => {
+    const loose = join(dir, 'loose-key.pem');
+    writeFileSync(loose, sim.siteCerts.pem.clientKey, { mode: 0o644 });
+    chmodSync(loose, 0o644);
+    const r = await runCli(args({ '--auth-cert-key-file': loose }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /private key file .*loose-key\.pem is readable by other users \(mode 644\); run: chmod 600/);
+  });
+});
+
+describe('bad input: one line, exit 2, nothing sent', () => {
+  const cases: [string, () => string[], RegExp][] = [
+    ['missing certificate file', () => args({ '--auth-cert-file': join(dir, 'missing.pem') }), /--auth-cert-file: file not found/],
+    ['missing key file', () => args({ '--auth-cert-key-file': join(dir, 'missing.pem') }), /--auth-cert-key-file: file not found/],
+    ['missing root file', () => args({ '--auth-root-cert-file': join(dir, 'missing.pem') }), /--auth-root-cert-file: file not found/],
+    ['a directory', () => args({ '--auth-cert-file': join(dir, 'a-directory') }), /is not a file/],
+    ['not PEM', () => args({ '--auth-cert-file': join(dir, 'not-pem.pem') }), /is not a PEM certificate/],
+    ['key of another certificate', () => args({ '--auth-cert-key-file': foreignKey() }), /is not the key of the certificate/],
+    ['empty host', () => [...args({}), '--host', ''], /'--host <host>' must not be empty/],
+    ['port not a number', () => [...args({}), '--qrs-port', 'abc'], /must be a port number from 1 to 65535, got 'abc'/],
+    ['port out of range', () => [...args({}), '--qrs-port', '70000'], /must be a port number/],
+    ['log level outside choices', () => [...args({}), '--log-level', 'loud'], /argument 'loud' is invalid/],
+    ['sort-by outside choices', () => [...args({}), '--sort-by', 'colour'], /argument 'colour' is invalid/],
+    ['concurrency 0', () => [...args({}), '--concurrency', '0'], /must be a whole number from 1 to 256, got '0'/],
+    ['negative timeout', () => [...args({}), '--timeout', '-1'], /--timeout' must be a number/],
+  ];
+  let foreignKeyPath = '';
+  const foreignKey = (): string => foreignKeyPath;
+  before(() => {
+    foreignKeyPath = generateForeignClientCert(join(dir, 'foreign')).paths.clientKey;
+  });
+  for (const [name, argv, message] of cases) {
+    it(name, async () => {
+      sim.clearRequests();
+      const r = await runCli(argv());
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      noStack(r);
+      assert.equal(sim.requests.length, 0);
+    });
+  }
+
+  it("escapes ' & # and spaces in --session-virtual-proxy: one QRS filter request, decoded exactly", async () => {
+    sim.clearRequests();
+    const r = await runCli(getArgs(sim.cliArgs(), '--session-virtual-proxy', "a'b", 'x&y=1', 'p#q', 'two words'));
+    assert.equal(r.code, 0, r.stderr);
+    const vp = sim.requests.filter((q) => q.path === '/qrs/virtualproxyconfig/full');
+    assert.equal(vp.length, 1);
+    assert.equal(vp[0]?.query.filter, "prefix eq 'a\\'b' or prefix eq 'x&y=1' or prefix eq 'p#q' or prefix eq 'two words'");
+    assert.ok(sim.requests.every((q) => q.status === 200), 'no request was rejected');
+  });
+});
+
+describe('session-get fault matrix', () => {
+  async function withFault(target: string, fault: Parameters<Simulator['setFault']>[1], ...extra: string[]): Promise<CliResult> {
+    await sim.setFault(target, fault);
+    try {
+      return await runCli(getArgs(sim.cliArgs(), ...extra));
+    } finally {
+      await sim.setFault(target, undefined);
+    }
+  }
+  const centralRows = 5;
+
+  for (const [name, fault, reason] of [
+    ['node down', { kind: 'down' }, /connection refused/],
+    ['node answering 500', { kind: 'status', status: 500 }, /HTTP 500/],
+    ['node sending HTML', { kind: 'malformed', body: 'html' }, /answered with HTML/],
+    ['node sending truncated JSON', { kind: 'malformed', body: 'truncated' }, /not valid JSON/],
+    ['node resetting every connection', { kind: 'reset' }, /was reset|closed without an answer/],
+  ] as const) {
+    it(`${name}: the other node's sessions in full, the failure named, exit 3`, async () => {
+      const r = await withFault('dev1', fault);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(rows(r).length, centralRows);
+      assert.match(r.stderr, /Could not get sessions for virtual proxy 'finance' on dev1/);
+      assert.match(r.stderr, reason);
+      noStack(r);
+    });
+  }
+
+  it('node slower than --timeout: named with the timeout, exit 3', async () => {
+    const r = await withFault('dev1', { kind: 'slow', delayMs: 3000 }, '--timeout', '0.5');
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(rows(r).length, centralRows);
+    assert.match(r.stderr, /no answer from QPS at 127\.0\.0\.3:\d+ within 0\.5 s/);
+  });
+
+  it('a session without Attributes is listed with empty attributes', async () => {
+    const r = await withFault('Central', { kind: 'malformed', body: 'no-attributes' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(rows(r).length, 5);
+  });
+
+  it('a single connection reset is retried and succeeds', async () => {
+    const r = await withFault('Central', { kind: 'reset', times: 1 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(rows(r).length, 5);
+  });
+
+  it('QRS down: exit 1, nothing on stdout', async () => {
+    const r = await withFault('qrs', { kind: 'down' });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /cannot connect to QRS at 127\.0\.0\.1:\d+: connection refused/);
+    noStack(r);
+  });
+
+  it('QRS answering 403: exit 4', async () => {
+    const r = await withFault('qrs', { kind: 'status', status: 403, body: 'Forbidden' });
+    assert.equal(r.code, 4);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /was refused: HTTP 403/);
+  });
+
+  it('client certificate from another CA: exit 4 with a hint', async () => {
+    const foreign = generateForeignClientCert(join(dir, 'foreign2'));
+    const r = await runCli(args({ '--auth-cert-file': foreign.paths.client, '--auth-cert-key-file': foreign.paths.clientKey }));
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /rejected the TLS connection|was reset/);
+    noStack(r);
+  });
+
+  it('a root that did not sign the server: exit 4 naming --auth-root-cert-file and --secure false; --secure false works with a warning', async () => {
+    const foreign = generateForeignClientCert(join(dir, 'foreign3'));
+    const r = await runCli(args({ '--auth-root-cert-file': foreign.paths.root }));
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /is not trusted/);
+    assert.match(r.stderr, /--auth-root-cert-file, or skip the check with --secure false/);
+    const insecure = await runCli(args({ '--auth-root-cert-file': foreign.paths.root }, '--secure', 'false'));
+    assert.equal(insecure.code, 0, insecure.stderr);
+    assert.match(insecure.stderr, /--secure false: server certificates are not checked/);
+  });
+});
