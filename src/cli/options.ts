@@ -210,6 +210,22 @@ export const WATCH_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
+/** The run both commands share: user selection, then how to connect and authenticate (Ctrl-Q's order). */
+export const USER_AND_CERTIFICATE_OPTIONS: readonly OptionSpec[] = [
+  USER_OPTIONS.sessionUserDir,
+  USER_OPTIONS.sessionUserId,
+  USER_OPTIONS.excludeUser,
+  COMMON_OPTIONS.qpsPort,
+  COMMON_OPTIONS.authUserDir,
+  COMMON_OPTIONS.authUserId,
+  COMMON_OPTIONS.authType,
+  COMMON_OPTIONS.authCertFile,
+  COMMON_OPTIONS.authCertKeyFile,
+  COMMON_OPTIONS.authRootCertFile,
+  COMMON_OPTIONS.authCertPfxFile,
+  COMMON_OPTIONS.authCertPassphraseFile,
+];
+
 export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {
     const envNote = spec.env && spec.env.length > 0 ? ` [env: ${spec.env.join(', ')}]` : '';

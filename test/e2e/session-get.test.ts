@@ -4,6 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { SessionRow } from '../../src/sessions/rows.js';
 import { getArgs, runCli, type CliResult } from '../helpers/cli.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
@@ -21,20 +22,7 @@ after(async () => {
   await sim.stop();
 });
 
-interface Row {
-  vpDescription: string;
-  vpPrefix: string;
-  vpSessionCookieHeaderName: string;
-  proxyHost: string;
-  proxyName: string;
-  proxyFull: string;
-  loadBalancingNodes: string;
-  userDir: string;
-  userId: string;
-  userName: string;
-  attributes: string;
-  sessionId: string;
-}
+type Row = SessionRow;
 
 function json(result: CliResult): Row[] {
   const parsed: unknown = JSON.parse(result.stdout);
