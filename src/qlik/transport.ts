@@ -90,14 +90,9 @@ export class QlikTransport {
     const key = `${host}:${port}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      const { tls } = this.options;
       agent = new Agent({
         keepAlive: true,
-        cert: tls.cert,
-        key: tls.key,
-        pfx: tls.pfx,
-        passphrase: tls.passphrase,
-        ca: tls.ca,
+        secureContext: this.options.tls.secureContext(),
         rejectUnauthorized: this.options.secure,
       });
       this.agents.set(key, agent);
