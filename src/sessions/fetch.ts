@@ -5,9 +5,10 @@ import type { QpsSession } from '../qlik/types.js';
 import { runPool } from './pool.js';
 import type { Target } from './site.js';
 
-export interface TargetSessions {
+/** One target's sessions: as QPS sent them, or already converted (see SessionConverter). */
+export interface TargetSessions<S = QpsSession> {
   target: Target;
-  sessions: QpsSession[];
+  sessions: S[];
 }
 
 export interface TargetFailure {
@@ -16,10 +17,16 @@ export interface TargetFailure {
   reason: string;
 }
 
-export interface FetchResult {
-  results: TargetSessions[];
+export interface FetchResult<S = QpsSession> {
+  results: TargetSessions<S>[];
   failures: TargetFailure[];
 }
+
+/**
+ * Turns one target's sessions into what the caller keeps, as each answer arrives: the decoded QPS
+ * objects of a large site then die young instead of all living until the last answer is in.
+ */
+export type SessionConverter<S> = (target: Target, sessions: QpsSession[]) => S[];
 
 export interface FetchOptions {
   concurrency: number;
@@ -27,14 +34,19 @@ export interface FetchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function fetchSessions(qps: QpsApi, targets: readonly Target[], options: FetchOptions): Promise<FetchResult> {
+export async function fetchSessions<S>(
+  qps: QpsApi,
+  targets: readonly Target[],
+  options: FetchOptions,
+  convert: SessionConverter<S>,
+): Promise<FetchResult<S>> {
   let done = 0;
   const settled = await runPool(
     targets,
     options.concurrency,
     async (target) => {
       try {
-        return await qps.listSessions(target.node, target.vp.prefix, options.signal);
+        return convert(target, await qps.listSessions(target.node, target.vp.prefix, options.signal));
       } finally {
         done++;
         options.onProgress?.(done, targets.length);
@@ -42,7 +54,7 @@ export async function fetchSessions(qps: QpsApi, targets: readonly Target[], opt
     },
     options.signal,
   );
-  const results: TargetSessions[] = [];
+  const results: TargetSessions<S>[] = [];
   const failures: TargetFailure[] = [];
   settled.forEach((outcome, index) => {
     const target = targets[index] as Target;

@@ -5,8 +5,8 @@
 import type { Log } from '../io/logger.js';
 import type { QpsApi } from '../qlik/qps-client.js';
 import type { QrsApi } from '../qlik/qrs-client.js';
-import type { VirtualProxyConfig } from '../qlik/types.js';
-import { fetchSessions, type FetchResult } from './fetch.js';
+import type { QpsSession, VirtualProxyConfig } from '../qlik/types.js';
+import { fetchSessions, type FetchResult, type SessionConverter } from './fetch.js';
 import { loadSite, planTargets, selectProxies, unlinkedVirtualProxies, type ProxyNode, type Site, type Target } from './site.js';
 
 export interface ListQuery {
@@ -19,7 +19,7 @@ export interface ListQuery {
   signal?: AbortSignal;
 }
 
-export interface Listing extends FetchResult {
+export interface Listing<S = QpsSession> extends FetchResult<S> {
   site: Site;
   /** The proxies the run works on (all, or those named by --host-proxy). */
   proxies: ProxyNode[];
@@ -32,11 +32,18 @@ export interface Listing extends FetchResult {
 
 export interface ListHooks {
   /** Called once the site is known and the targets are chosen, before any QPS request. */
-  onPlanned?: (listing: Omit<Listing, 'results' | 'failures'>) => void;
+  onPlanned?: (listing: Omit<Listing<unknown>, 'results' | 'failures'>) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
-export async function listSessions(qrs: QrsApi, qps: QpsApi, query: ListQuery, log: Log, hooks: ListHooks = {}): Promise<Listing> {
+export async function listSessions<S>(
+  qrs: QrsApi,
+  qps: QpsApi,
+  query: ListQuery,
+  log: Log,
+  convert: SessionConverter<S>,
+  hooks: ListHooks = {},
+): Promise<Listing<S>> {
   const site = await loadSite(qrs, { prefixes: query.prefixes, qpsPort: query.qpsPort, signal: query.signal }, log);
   const proxies = selectProxies(site, query.hostProxies);
   const targets = planTargets(site, proxies);
@@ -44,10 +51,11 @@ export async function listSessions(qrs: QrsApi, qps: QpsApi, query: ListQuery, l
   const unknownPrefixes = (query.prefixes ?? []).filter((p) => !known.has(p.toLowerCase()));
   const planned = { site, proxies, targets, unlinked: unlinkedVirtualProxies(site), unknownPrefixes };
   hooks.onPlanned?.(planned);
-  const fetched = await fetchSessions(qps, targets, {
-    concurrency: query.concurrency,
-    signal: query.signal,
-    onProgress: hooks.onProgress,
-  });
+  const fetched = await fetchSessions(
+    qps,
+    targets,
+    { concurrency: query.concurrency, signal: query.signal, onProgress: hooks.onProgress },
+    convert,
+  );
   return { ...planned, ...fetched };
 }

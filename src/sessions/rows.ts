@@ -5,7 +5,7 @@
 import type { SortColumn } from '../cli/options.js';
 import type { QpsSession, QpsSessionAttribute } from '../qlik/types.js';
 import type { TargetSessions } from './fetch.js';
-import type { ProxyNode } from './site.js';
+import type { ProxyNode, Target } from './site.js';
 
 export interface SessionRow {
   vpDescription: string;
@@ -27,15 +27,21 @@ export interface SessionRow {
 }
 
 export function formatAttributes(attributes: readonly QpsSessionAttribute[]): string {
-  const lines: string[] = [];
+  let text = '';
   for (const attribute of attributes) {
-    for (const [key, value] of Object.entries(attribute)) lines.push(`${key}: ${value}`);
+    for (const key in attribute) text += `${text === '' ? '' : '\n'}${key}: ${attribute[key]}`;
   }
-  return lines.join('\n');
+  return text;
 }
 
-export function toRow(result: TargetSessions, session: QpsSession): SessionRow {
-  const { vp, node } = result.target;
+/** The fields every row of one (virtual proxy × node) target shares: built once per target. */
+export type RowContext = Pick<
+  SessionRow,
+  'vpDescription' | 'vpPrefix' | 'vpSessionCookieHeaderName' | 'proxyHost' | 'proxyName' | 'proxyFull' | 'loadBalancingNodes'
+>;
+
+export function rowContext(target: Target): RowContext {
+  const { vp, node } = target;
   return {
     vpDescription: vp.description,
     vpPrefix: vp.prefix,
@@ -44,6 +50,18 @@ export function toRow(result: TargetSessions, session: QpsSession): SessionRow {
     proxyName: node.name,
     proxyFull: `${node.name}:\n${node.host}`,
     loadBalancingNodes: vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`).join('\n'),
+  };
+}
+
+export function toRow(context: RowContext, session: QpsSession): SessionRow {
+  return {
+    vpDescription: context.vpDescription,
+    vpPrefix: context.vpPrefix,
+    vpSessionCookieHeaderName: context.vpSessionCookieHeaderName,
+    proxyHost: context.proxyHost,
+    proxyName: context.proxyName,
+    proxyFull: context.proxyFull,
+    loadBalancingNodes: context.loadBalancingNodes,
     userDir: session.UserDirectory,
     userId: session.UserId,
     userName: session.UserName ?? '',
@@ -52,10 +70,20 @@ export function toRow(result: TargetSessions, session: QpsSession): SessionRow {
   };
 }
 
+/** One target's rows; the shared strings are the same string objects in every row (100,000 rows). */
+export function targetRows(target: Target, sessions: readonly QpsSession[]): SessionRow[] {
+  const context = rowContext(target);
+  return sessions.map((session) => toRow(context, session));
+}
+
 export function toRows(results: readonly TargetSessions[]): SessionRow[] {
+  return flattenRows(results.map((result) => targetRows(result.target, result.sessions)));
+}
+
+export function flattenRows(perTarget: readonly (readonly SessionRow[])[]): SessionRow[] {
   const rows: SessionRow[] = [];
-  for (const result of results) {
-    for (const session of result.sessions) rows.push(toRow(result, session));
+  for (const list of perTarget) {
+    for (const row of list) rows.push(row);
   }
   return rows;
 }
@@ -77,9 +105,17 @@ const TIE_BREAKERS: (keyof SessionRow)[] = ['vpPrefix', 'proxyHost', 'userDir', 
  * the fields are joined with a separator below every printable character so field boundaries hold.
  */
 export function sortRows(rows: readonly SessionRow[], column: SortColumn): SessionRow[] {
-  const fields = [SORT_FIELD[column], ...TIE_BREAKERS.filter((f) => f !== SORT_FIELD[column])];
-  const keyed = rows.map((row) => ({ row, key: fields.map((f) => row[f]).join('\u0001').toLowerCase() }));
-  keyed.sort((a, b) => (a.key === b.key ? 0 : a.key < b.key ? -1 : 1));
+  const [first, ...rest] = [SORT_FIELD[column], ...TIE_BREAKERS.filter((f) => f !== SORT_FIELD[column])] as [
+    keyof SessionRow,
+    ...(keyof SessionRow)[],
+  ];
+  const sortKey = (row: SessionRow): string => {
+    let key = row[first];
+    for (const field of rest) key += `\u0001${row[field]}`;
+    return key.toLowerCase();
+  };
+  const keyed = rows.map((row) => ({ row, key: sortKey(row) }));
+  keyed.sort((x, y) => (x.key === y.key ? 0 : x.key < y.key ? -1 : 1));
   return keyed.map((k) => k.row);
 }
 

@@ -5,16 +5,22 @@
 import { errorMessage, CliError, PartialFailureError } from '../../errors.js';
 import { createProgress } from '../../io/progress.js';
 import { describeTarget } from '../../sessions/site.js';
+import type { SessionConverter } from '../../sessions/fetch.js';
 import { listSessions, type ListQuery, type Listing } from '../../sessions/list.js';
 import { proxyServicesTable } from '../../render/sessions.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
 
-export async function listWithReport(clients: Clients, query: ListQuery, ctx: CommandContext): Promise<Listing> {
+export async function listWithReport<S>(
+  clients: Clients,
+  query: ListQuery,
+  ctx: CommandContext,
+  convert: SessionConverter<S>,
+): Promise<Listing<S>> {
   const { log } = ctx;
   const progress = createProgress(ctx.io, 'Reading sessions');
   try {
-    return await listSessions(clients.qrs, clients.qps, query, log, {
+    return await listSessions(clients.qrs, clients.qps, query, log, convert, {
       onPlanned: (planned) => {
         const { site } = planned;
         if (log.isLevelEnabled('info')) {
@@ -48,7 +54,7 @@ export async function listWithReport(clients: Clients, query: ListQuery, ctx: Co
  * After output: failed targets are named on stderr; some failed → exit 3, all failed → the error of
  * the first (4 when every failure was TLS/authorisation).
  */
-export function failureOutcome(listing: Listing, ctx: CommandContext): CliError | undefined {
+export function failureOutcome(listing: Listing<unknown>, ctx: CommandContext): CliError | undefined {
   const { failures, results } = listing;
   if (failures.length === 0) return undefined;
   for (const failure of failures) {

@@ -177,6 +177,7 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
       clients,
       { prefixes: opts.prefixes, hostProxies: opts.hostProxies, qpsPort: opts.conn.qpsPort, concurrency: opts.conn.concurrency, signal: ctx.signal },
       ctx,
+      (_target, sessions) => sessions, // the plan needs the sessions as QPS sent them
     );
     const listingProblem = failureOutcome(listing, ctx);
     if (listingProblem !== undefined && listing.results.length === 0) throw listingProblem;

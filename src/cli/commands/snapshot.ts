@@ -11,7 +11,7 @@ import { writeSessionsTable } from '../../render/sessions.js';
 import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
 import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
 import type { Listing } from '../../sessions/list.js';
-import { countByProxy, sortRows, toRows, type SessionRow } from '../../sessions/rows.js';
+import { countByProxy, flattenRows, sortRows, targetRows, type SessionRow } from '../../sessions/rows.js';
 import type { ProxyNode } from '../../sessions/site.js';
 import { summarize } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
@@ -35,8 +35,8 @@ export interface Snapshot {
   rows: SessionRow[];
   /** The proxy nodes the run looks at (for the per-node counts, zeros included). */
   proxies: ProxyNode[];
-  /** The raw listing: its failures decide the outcome. */
-  listing: Listing;
+  /** The listing, as rows per target: its failures decide the outcome. */
+  listing: Listing<SessionRow>;
 }
 
 /**
@@ -68,8 +68,9 @@ export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: 
       signal: ctx.signal,
     },
     ctx,
+    targetRows,
   );
-  const all = toRows(listing.results);
+  const all = flattenRows(listing.results.map((result) => result.sessions));
   const kept = filterByUser(all, query.users, (row) => [row.userDir, row.userId]);
   if (isUserFilterActive(query.users) && kept.length < all.length) {
     ctx.log.info(`${all.length - kept.length} of ${all.length} sessions left out by the user filters`);
