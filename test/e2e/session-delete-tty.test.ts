@@ -3,11 +3,11 @@
  * prompt and the --interactive checklist, answered by typing into the terminal once the question is
  * on the screen. The simulator's state afterwards says what was deleted.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BIN, deleteArgs } from '../helpers/cli.js';
+import { deleteArgs } from '../helpers/cli.js';
 import { waitFor } from '../helpers/live.js';
+import { startInPty } from '../helpers/pty.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 
@@ -45,48 +45,6 @@ const SEED = (): string[] =>
   [`@Central/${GORAN}`, `finance@Central/${T1}`, `finance@Central/${T2}`, `win@Central/${T3}`, `win@Central/${T4}`].sort();
 const without = (all: string[], ...gone: string[]): string[] => all.filter((k) => !gone.includes(k));
 const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
-
-const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
-// eslint-disable-next-line no-control-regex
-const plain = (text: string): string => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-
-interface PtyRun {
-  child: ChildProcess;
-  /** What the terminal showed (stdout and stderr together), escape sequences removed. */
-  screen(): string;
-  stdout(): string;
-  stderr(): string;
-  type(keys: string): void;
-  result: Promise<{ code: number | null; screen: string }>;
-}
-
-/** The bin with a pseudo-terminal as stdin, stdout and stderr; keys typed go to the terminal. */
-function startInPty(args: readonly string[]): PtyRun {
-  // A wide terminal, so inquirer does not wrap the question; `exec` so node alone gets the keys.
-  const command = `stty cols 200 rows 50; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' };
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  let errors = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (errors += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-  const result = new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, screen: plain(output) });
-    });
-  });
-  return {
-    child,
-    screen: () => plain(output),
-    stdout: () => plain(output),
-    stderr: () => errors,
-    type: (keys) => child.stdin.write(keys),
-    result,
-  };
-}
 
 const ENTER = '\r';
 const CONFIRM = 'Delete 2 sessions on 1 proxy node (127.0.0.2) and 1 virtual proxy (win)? (y/N)';

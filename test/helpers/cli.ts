@@ -25,9 +25,14 @@ export interface CliRunOptions {
 }
 
 export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env };
+  return runProgram(process.execPath, [BIN, ...args], { ...options, env });
+}
+
+/** Any program (an installed bin, a standalone binary) with exactly the environment given (none by default). */
+export function runProgram(file: string, args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env };
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env: options.env ?? {}, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -41,6 +46,23 @@ export function runCli(args: readonly string[], options: CliRunOptions = {}): Pr
     child.stdin.end(options.input ?? '');
     options.onSpawn?.(child);
   });
+}
+
+/** npm with this process's environment minus what an outer `npm test` set (its prefix, its project). */
+export function runNpm(args: readonly string[], options: Omit<CliRunOptions, 'env'> = {}): Promise<CliResult> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^npm_/i.test(key)) env[key] = value;
+  }
+  return runProgram('npm', args, { ...options, env });
+}
+
+/** session-get's JSON on the seed scenario, as `prefix|user` in output order. */
+export const SEED_LISTING = ['|goran', 'finance|testuser_1', 'finance|testuser_2', 'win|testuser_3', 'win|testuser_4'];
+
+export function listing(stdout: string): string[] {
+  const rows = JSON.parse(stdout) as { vpPrefix: string; userId: string }[];
+  return rows.map((r) => `${r.vpPrefix}|${r.userId}`);
 }
 
 /** `qseow session-get` / `session-delete` plus the simulator's connection arguments. */
