@@ -1,0 +1,213 @@
+/**
+ * The standalone binaries, built by `npm run build:sea` itself. The Linux one is copied alone into
+ * an empty folder and run from there with an empty environment (no PATH to node, no NODE_PATH, no
+ * node_modules anywhere near it) against the simulator: version, both output forms, a delete with
+ * --yes, and the confirmation prompt in a pseudo-terminal. The Windows one cannot run here; the
+ * file is checked: PE headers, the blob as the NODE_SEA_BLOB resource, the fuse, the Node version.
+ */
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deleteArgs, getArgs, listing, runNpm, runProgram, SEED_LISTING, type CliResult } from '../helpers/cli.js';
+import { waitFor } from '../helpers/live.js';
+import { startCommandInPty, type PtyRun } from '../helpers/pty.js';
+import { loadScenario } from '../simulator/scenario.js';
+import { startSimulator, type Simulator } from '../simulator/server.js';
+import { SEA, SEA_RESOURCE } from '../tools/build-sea.js';
+import { MACHINE_X64, SEA_FUSE, readPe } from '../tools/pe.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+let build: CliResult;
+let version: string;
+let sim: Simulator;
+let central: string;
+let scratch: string;
+/** Holds the binary and nothing else. */
+let binDir: string;
+let binary: string;
+/** The working directory of the runs; has ./cert/ with the simulator's client files. */
+let workDir: string;
+
+before(async () => {
+  build = await runNpm(['run', 'build:sea'], { cwd: root, timeoutMs: 540_000 });
+  assert.equal(build.code, 0, `${build.stdout}\n${build.stderr}`);
+  version = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  sim = await startSimulator({ scenario: loadScenario('seed') });
+  central = sim.node('Central').address;
+
+  scratch = await mkdtemp(join(tmpdir(), 'ctrlq-sea-'));
+  binDir = join(scratch, 'bin');
+  workDir = join(scratch, 'work');
+  await mkdir(binDir);
+  binary = join(binDir, 'ctrl-q');
+  await copyFile(SEA.linux, binary);
+  await chmod(binary, 0o755);
+  await copyCerts(join(workDir, 'cert'));
+}, { timeout: 600_000 });
+
+after(async () => {
+  await sim?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** The simulator's client files under their QMC export names, private as a user would keep them. */
+async function copyCerts(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, from] of [['client.pem', sim.certs.client], ['client_key.pem', sim.certs.clientKey], ['root.pem', sim.certs.root]] as const) {
+    await copyFile(from, join(dir, name));
+    await chmod(join(dir, name), 0o600);
+  }
+}
+
+/** The copied binary, from workDir, with an empty environment. */
+function sea(args: readonly string[], options: { cwd?: string; file?: string } = {}): Promise<CliResult> {
+  return runProgram(options.file ?? binary, args, { cwd: options.cwd ?? workDir, env: {} });
+}
+
+/** The simulator's connection without any certificate option: the ./cert/ defaults apply. */
+const withDefaultCerts = (): string[] => ['--host', '127.0.0.1', '--qrs-port', String(sim.qrs.port), '--auth-user-dir', 'INTERNAL', '--auth-user-id', 'sa_api'];
+const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
+const sessionsOn = (prefix: string): string[] => sim.sessions().filter((s) => s.prefix === prefix).map((s) => s.UserId).sort();
+
+describe('npm run build:sea', () => {
+  it('prints the size of the bundle, the blob and both binaries, as they are on disk', async () => {
+    for (const path of [SEA.bundle, SEA.blob, SEA.linux, SEA.windows]) {
+      const name = path.slice(root.length);
+      const line = build.stdout.split('\n').find((l) => l.trim().startsWith(`${name} `));
+      assert.ok(line, `a line for ${name} in:\n${build.stdout}`);
+      const printed = /\d+\.\d (?:MiB|KiB) +([\d,]+) bytes/.exec(line);
+      assert.ok(printed, line);
+      assert.equal(Number(printed[1]?.replace(/,/g, '')), (await stat(path)).size, line);
+    }
+  });
+});
+
+describe('the Linux binary, alone in an empty folder with an empty environment', () => {
+  it('--version prints the package version', async () => {
+    assert.deepEqual(await readdir(binDir), ['ctrl-q']);
+    const result = await sea(['--version']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${version}\n`);
+    assert.equal(result.stderr, '', 'no experimental-feature warning');
+  });
+
+  it('session-get: JSON over mutual TLS, from the certificates in ./cert/ of the working directory', async () => {
+    sim.clearRequests();
+    const result = await sea(getArgs(withDefaultCerts()));
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(listing(result.stdout), SEED_LISTING);
+    assert.ok(sim.requests.some((r) => r.target === 'qrs' && r.path === '/qrs/virtualproxyconfig/full'));
+    assert.ok(sim.requests.some((r) => r.target === 'Central' && r.path === '/qps/session'));
+  });
+
+  it('session-get: the table', async () => {
+    const result = await sea(getArgs(sim.cliArgs(), '--output-format', 'table'));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Total number of sessions: 5\n/);
+    assert.match(result.stdout, /│ Session user ID +│/);
+    for (const user of ['goran', 'testuser_1', 'testuser_4']) assert.match(result.stdout, new RegExp(`│ ${user} +│`));
+    assert.match(result.stderr, /Available proxy services/);
+  });
+
+  it('./cert/ is looked for in the working directory, not next to the executable', async () => {
+    const beside = join(scratch, 'beside');
+    await mkdir(beside);
+    await copyFile(binary, join(beside, 'ctrl-q'));
+    await chmod(join(beside, 'ctrl-q'), 0o755);
+    await copyCerts(join(beside, 'cert'));
+    const elsewhere = join(scratch, 'elsewhere');
+    await mkdir(elsewhere);
+    const args = getArgs(withDefaultCerts());
+    const result = await sea(args, { cwd: elsewhere, file: join(beside, 'ctrl-q') });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`file not found: ${elsewhere}/cert/`));
+    assert.equal(result.stdout, '');
+    const fromBeside = await sea(args, { cwd: beside, file: join(beside, 'ctrl-q') });
+    assert.equal(fromBeside.code, 0, fromBeside.stderr);
+  });
+
+  it('session-delete --yes deletes the sessions of the virtual proxy given, and only those', async () => {
+    sim.clearRequests();
+    assert.deepEqual(sessionsOn('win'), ['testuser_3', 'testuser_4']);
+    const result = await sea(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes'));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Deleted 2 sessions/);
+    assert.equal(deletes().length, 2);
+    assert.ok(deletes().every((d) => d.startsWith('Central /qps/win/session/')));
+    assert.deepEqual(sessionsOn('win'), []);
+    assert.deepEqual(sessionsOn('finance'), ['testuser_1', 'testuser_2']);
+  });
+
+  describe('session-delete asks on a terminal (inquirer, bundled)', () => {
+    const confirm = (): string => `Delete 2 sessions on 1 proxy node (${central}) and 1 virtual proxy (finance)? (y/N)`;
+    // `env -i`: the binary gets TERM and nothing else; `script` and its shell need PATH for stty and env.
+    const inPty = (args: readonly string[]): PtyRun =>
+      startCommandInPty(['env', '-i', 'TERM=xterm', binary, ...args], { cwd: workDir, env: { PATH: '/usr/bin:/bin', TERM: 'xterm' } });
+    const args = (): string[] => deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'finance');
+
+    it('"n" deletes nothing and exits 1', async () => {
+      sim.clearRequests();
+      const run = inPty(args());
+      await waitFor(run, () => run.screen().includes(confirm()), 'the confirmation prompt');
+      run.type('n\r');
+      const { code, screen } = await run.result;
+      assert.equal(code, 1, screen);
+      assert.match(screen, /Not deleting any sessions\./);
+      assert.deepEqual(deletes(), []);
+      assert.deepEqual(sessionsOn('finance'), ['testuser_1', 'testuser_2']);
+    });
+
+    it('"y" deletes them', async () => {
+      sim.clearRequests();
+      const run = inPty(args());
+      await waitFor(run, () => run.screen().includes(confirm()), 'the confirmation prompt');
+      assert.deepEqual(deletes(), [], 'nothing is deleted before the answer');
+      run.type('y\r');
+      const { code, screen } = await run.result;
+      assert.equal(code, 0, screen);
+      assert.match(screen, /✔ Delete 2 sessions .*\? Yes/);
+      assert.match(screen, /Deleted 2 sessions/);
+      assert.equal(deletes().length, 2);
+      assert.deepEqual(sessionsOn('finance'), []);
+    });
+  });
+});
+
+describe('the Windows binary (checked, not run)', () => {
+  let exe: Buffer;
+  before(async () => {
+    exe = await readFile(SEA.windows);
+  });
+
+  it('is a PE file: MZ, then PE\\0\\0 at e_lfanew, for x64', () => {
+    assert.equal(exe.toString('latin1', 0, 2), 'MZ');
+    const peOffset = exe.readUInt32LE(0x3c);
+    assert.equal(exe.toString('latin1', peOffset, peOffset + 4), 'PE\0\0');
+    assert.equal(exe.readUInt16LE(peOffset + 4), MACHINE_X64);
+  });
+
+  it('carries the same blob as the Linux binary as its NODE_SEA_BLOB resource, with the fuse flipped', async () => {
+    const blob = await readFile(SEA.blob);
+    const resource = readPe(exe).rcdata.get(SEA_RESOURCE);
+    assert.ok(resource, 'an RT_RCDATA resource named NODE_SEA_BLOB');
+    assert.ok(resource.equals(blob));
+    assert.ok(exe.includes('Qlik Sense proxy sessions from the command line: list them, delete them'), "the bundle's text is in the file");
+    assert.ok(exe.includes(`${SEA_FUSE}:1`) && !exe.includes(`${SEA_FUSE}:0`), 'the fuse is flipped');
+    const linux = await readFile(SEA.linux);
+    assert.ok(linux.includes(blob), 'the Linux binary holds the same blob');
+  });
+
+  it("is Node's own node.exe of the version that built it, unsigned, and bigger by about the blob", async () => {
+    const at = exe.indexOf(Buffer.from('ProductVersion\0', 'utf16le'));
+    assert.notEqual(at, -1);
+    const productVersion = /^ProductVersion\0+([\d.]+)\0/.exec(exe.toString('utf16le', at, at + 80));
+    assert.equal(productVersion?.[1], process.version.slice(1));
+    assert.equal(readPe(exe).certificateTable.size, 0, 'no stale Authenticode signature');
+    const blobSize = (await stat(SEA.blob)).size;
+    assert.ok(exe.length > 40 * 1024 * 1024 + blobSize, `${exe.length} bytes is too small for node.exe plus the blob`);
+  });
+});
