@@ -7,14 +7,28 @@
  *   2. session-get on ~100,000 sessions (no latency) as JSON and as a table, and at 25k/50k for growth
  *   3. session-delete of 5,000 sessions with 20 ms per request, against the serial floor
  *   4. `ctrl-q --help` start-up time
+ *
+ * When `npm run build:sea` has made build/ctrl-q, runs 1 and 2 (JSON) are repeated with that
+ * standalone binary: one bundled file, so it loads its modules faster than dist/ does.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { BIN } from '../helpers/cli.js';
 import { largeScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 
 const GNU_TIME = '/usr/bin/time';
+const SEA_BIN = fileURLToPath(new URL('../../build/ctrl-q', import.meta.url));
+
+/** How the CLI is started: node with the built bin, or the standalone binary. */
+interface Program {
+  name: string;
+  argv: string[];
+}
+
+const NODE_BIN: Program = { name: 'dist', argv: [process.execPath, BIN] };
+const programs = (): Program[] => (existsSync(SEA_BIN) ? [NODE_BIN, { name: 'sea', argv: [SEA_BIN] }] : [NODE_BIN]);
 
 interface Run {
   code: number | null;
@@ -24,11 +38,11 @@ interface Run {
   stderr: string;
 }
 
-function runBin(args: string[]): Promise<Run> {
+function runBin(args: string[], program: Program = NODE_BIN): Promise<Run> {
   return new Promise((resolve, reject) => {
     const useTime = existsSync(GNU_TIME);
-    const command = useTime ? GNU_TIME : process.execPath;
-    const argv = useTime ? ['-f', '@@rss=%M', process.execPath, BIN, ...args] : [BIN, ...args];
+    const [command, ...argv] = useTime ? [GNU_TIME, '-f', '@@rss=%M', ...program.argv, ...args] : [...program.argv, ...args];
+    if (command === undefined) throw new Error('no command');
     const started = process.hrtime.bigint();
     const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
     let stdoutBytes = 0;
@@ -61,26 +75,31 @@ async function withSim<T>(options: Parameters<typeof startSimulator>[0], fn: (si
   }
 }
 
+const ratio = (ms: number, floor: number): string => (ms / floor).toFixed(3);
+
 async function benchFanOut(): Promise<void> {
   const latency = 20;
   await withSim({ scenario: largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 5 }), latencyMs: latency }, async (sim) => {
-    const runs: Run[] = [];
-    for (let i = 0; i < 3; i++) {
-      sim.clearRequests();
-      sim.resetStats();
-      runs.push(await runBin(['qseow', 'session-get', ...sim.cliArgs(), '--log-level', 'verbose']));
-    }
-    const requests = sim.requests.length;
-    const floor = requests * latency;
-    const best = runs.reduce((a, b) => (a.wallMs < b.wallMs ? a : b));
     console.log('1. session-get, 34 virtual proxies x 4 nodes, 20 ms per request (default --concurrency 16)');
-    console.log(`   requests per run: ${requests} (serial floor ${fmt(floor)})`);
-    for (const run of runs) {
-      console.log(
-        `   run: exit ${run.code}, wall ${fmt(run.wallMs)} (ratio ${(run.wallMs / floor).toFixed(3)}), inside the CLI ${internalMs(run.stderr)} (ratio ${(Number(/in (\d+) ms/.exec(run.stderr)?.[1] ?? NaN) / floor).toFixed(3)})`,
-      );
+    for (const program of programs()) {
+      const runs: Run[] = [];
+      for (let i = 0; i < 3; i++) {
+        sim.clearRequests();
+        sim.resetStats();
+        runs.push(await runBin(['qseow', 'session-get', ...sim.cliArgs(), '--log-level', 'verbose'], program));
+      }
+      const requests = sim.requests.length;
+      const floor = requests * latency;
+      const best = runs.reduce((x, y) => (x.wallMs < y.wallMs ? x : y));
+      console.log(`   ${program.name}: requests per run: ${requests} (serial floor ${fmt(floor)})`);
+      for (const run of runs) {
+        const inside = Number(/in (\d+) ms/.exec(run.stderr)?.[1] ?? NaN);
+        console.log(
+          `   ${program.name}: exit ${run.code}, wall ${fmt(run.wallMs)} (ratio ${ratio(run.wallMs, floor)}), inside the CLI ${internalMs(run.stderr)} (ratio ${ratio(inside, floor)})`,
+        );
+      }
+      console.log(`   ${program.name}: best wall ratio ${ratio(best.wallMs, floor)}; peak concurrent QPS requests ${sim.stats.peakConcurrent}`);
     }
-    console.log(`   best wall ratio ${(best.wallMs / floor).toFixed(3)}; peak concurrent QPS requests ${sim.stats.peakConcurrent}`);
   });
 }
 
@@ -89,11 +108,12 @@ async function benchLarge(): Promise<void> {
   for (const perPair of [184, 368, 735]) {
     await withSim({ scenario: largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: perPair }) }, async (sim) => {
       const total = sim.sessionCount();
-      for (const format of ['json', 'table']) {
-        if (format === 'table' && perPair !== 735) continue;
-        const run = await runBin(['qseow', 'session-get', ...sim.cliArgs(), '--output-format', format, '--log-level', 'verbose']);
+      const cases: [Program, string][] = [[NODE_BIN, 'json']];
+      if (perPair === 735) cases.push([NODE_BIN, 'table'], ...programs().slice(1).map((p): [Program, string] => [p, 'json']));
+      for (const [program, format] of cases) {
+        const run = await runBin(['qseow', 'session-get', ...sim.cliArgs(), '--output-format', format, '--log-level', 'verbose'], program);
         console.log(
-          `   ${String(total).padStart(6)} sessions, ${format.padEnd(5)}: exit ${run.code}, wall ${fmt(run.wallMs)}, inside the CLI ${internalMs(run.stderr)}, peak RSS ${mb(run.peakRssMb)}, stdout ${(run.stdoutBytes / 1e6).toFixed(1)} MB`,
+          `   ${program.name}: ${String(total).padStart(6)} sessions, ${format.padEnd(5)}: exit ${run.code}, wall ${fmt(run.wallMs)}, inside the CLI ${internalMs(run.stderr)}, peak RSS ${mb(run.peakRssMb)}, stdout ${(run.stdoutBytes / 1e6).toFixed(1)} MB`,
         );
       }
     });
