@@ -27,11 +27,12 @@ export interface SessionRow {
 }
 
 export function formatAttributes(attributes: readonly QpsSessionAttribute[]): string {
-  let text = '';
+  // join builds one flat string; appending with += would keep a tree of pieces per row.
+  const lines: string[] = [];
   for (const attribute of attributes) {
-    for (const key in attribute) text += `${text === '' ? '' : '\n'}${key}: ${attribute[key]}`;
+    for (const key in attribute) lines.push(`${key}: ${attribute[key]}`);
   }
-  return text;
+  return lines.join('\n');
 }
 
 /** The fields every row of one (virtual proxy × node) target shares: built once per target. */
