@@ -3,11 +3,11 @@
  * a slow listing shows progress on stderr. Ctrl-C is the byte 0x03 typed into the terminal, so the
  * terminal's line discipline sends SIGINT exactly as a person pressing it would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BIN, getArgs, runCli } from '../helpers/cli.js';
+import { getArgs, runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/live.js';
+import { startInPty } from '../helpers/pty.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 
@@ -20,51 +20,19 @@ after(async () => {
   await sim.stop();
 });
 
-const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
-
-interface PtyRun {
-  child: ChildProcess;
-  /** Everything the terminal showed: stdout and stderr together, as on a screen. */
-  stdout(): string;
-  stderr(): string;
-  result: Promise<{ code: number | null; output: string }>;
-}
-
-/** Runs the bin with a pseudo-terminal as its stdin, stdout and stderr. */
-function startInPty(args: readonly string[]): PtyRun {
-  // `exec`: the shell `script` starts is replaced by node, so Ctrl-C reaches node alone (a shell
-  // waiting for it, dash for one, would die of the SIGINT itself and hide node's exit code).
-  const command = `exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' };
-  const child = spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  let errors = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (errors += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  const result = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-  return { child, stdout: () => output, stderr: () => errors, result };
-}
-
 const HOME = '\x1b[H';
 const CLEAR = '\x1b[2J';
 
 describe('--watch on a terminal', () => {
   it('redraws in place with the time of the last refresh and the change since the first; Ctrl-C ends it with 0', async () => {
     const run = startInPty(getArgs(sim.cliArgs(), '--watch', '0.5', '--output-format', 'summary'));
-    const frames = (): string[] => run.stdout().split(HOME).slice(1);
+    const frames = (): string[] => run.raw().split(HOME).slice(1);
     await waitFor(run, () => frames().length >= 2, 'two frames');
     sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'late', SessionId: 'tty-late' });
     try {
       await waitFor(run, () => frames().some((f) => f.includes('6 sessions (+1 since')), 'a frame with the new session');
-      run.child.stdin?.write('\x03');
-      const { code, output } = await run.result;
+      run.type('\x03');
+      const { code, raw: output } = await run.result;
       assert.equal(code, 0, output);
       const all = output.split(HOME).slice(1);
       // The first frame clears the screen; the others go back to the top and overwrite.
@@ -91,7 +59,7 @@ describe('progress on a terminal', () => {
     sim.setLatency(100);
     try {
       const run = startInPty(getArgs(sim.cliArgs(), '--concurrency', '1', '--output-format', 'summary-json', '--log-level', 'warn'));
-      const { code, output } = await run.result;
+      const { code, raw: output } = await run.result;
       assert.equal(code, 0, output);
       assert.ok(output.includes('\r\x1b[2KReading sessions: '), 'drawn over one line');
       assert.match(output, /Reading sessions: \d+ \/ 29/);

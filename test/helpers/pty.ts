@@ -13,10 +13,12 @@ export interface PtyRun {
   child: ChildProcess;
   /** What the terminal showed (stdout and stderr together), escape sequences removed. */
   screen(): string;
+  /** The same with the escape sequences (cursor moves, clears) kept. */
+  raw(): string;
   stdout(): string;
   stderr(): string;
   type(keys: string): void;
-  result: Promise<{ code: number | null; screen: string }>;
+  result: Promise<{ code: number | null; screen: string; raw: string }>;
 }
 
 export interface PtyOptions {
@@ -28,7 +30,9 @@ export interface PtyOptions {
 
 /** Runs `command` (program and arguments) in a 200×50 pseudo-terminal. */
 export function startCommandInPty(command: readonly string[], options: PtyOptions = {}): PtyRun {
-  // A wide terminal, so inquirer does not wrap the question; `exec` so the program alone gets the keys.
+  // A wide terminal, so inquirer does not wrap the question. `exec`: the shell `script` starts is
+  // replaced by the program, so the keys and Ctrl-C reach it alone (a shell waiting for it, dash for
+  // one, would die of the SIGINT itself and hide the program's exit code).
   const line = `stty cols 200 rows 50; exec ${command.map(quote).join(' ')}`;
   const env = options.env ?? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' };
   const child = spawn('script', ['-qefc', line, '/dev/null'], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -37,16 +41,17 @@ export function startCommandInPty(command: readonly string[], options: PtyOption
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (errors += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 45_000);
-  const result = new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
+  const result = new Promise<{ code: number | null; screen: string; raw: string }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, screen: plain(output) });
+      resolve({ code, screen: plain(output), raw: output });
     });
   });
   return {
     child,
     screen: () => plain(output),
+    raw: () => output,
     stdout: () => plain(output),
     stderr: () => errors,
     type: (keys) => child.stdin.write(keys),
