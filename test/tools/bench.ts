@@ -9,10 +9,16 @@
  *   4. `ctrl-q --help` start-up time
  *
  * When `npm run build:sea` has made build/ctrl-q, runs 1 and 2 (JSON) are repeated with that
- * standalone binary: one bundled file, so it loads its modules faster than dist/ does.
+ * standalone binary: one bundled file, so it loads its modules faster than dist/ does. Run 2 on
+ * 100,000 sessions is also done by test/tools/bench-floor.ts, the bare minimum of a listing, for
+ * reference.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { BIN } from '../helpers/cli.js';
 import { largeScenario } from '../simulator/scenario.js';
@@ -120,6 +126,28 @@ async function benchLarge(): Promise<void> {
   }
 }
 
+/** bench-floor.ts as plain JavaScript, so that no TypeScript loader is timed with it. */
+async function floorProgram(dir: string): Promise<Program> {
+  const outfile = join(dir, 'bench-floor.mjs');
+  await build({ entryPoints: [fileURLToPath(new URL('bench-floor.ts', import.meta.url))], outfile, platform: 'node', format: 'esm', logLevel: 'warning' });
+  return { name: 'floor', argv: [process.execPath, outfile] };
+}
+
+async function benchFloor(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ctrlq-bench-'));
+  try {
+    const floor = await floorProgram(dir);
+    await withSim({ scenario: largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735 }) }, async (sim) => {
+      const run = await runBin(['127.0.0.1', String(sim.qrs.port), sim.certs.client, sim.certs.clientKey, sim.certs.root], floor);
+      console.log(
+        `   floor: ${String(sim.sessionCount()).padStart(6)} sessions, bare node:https + JSON.parse + JSON.stringify, no sorting: exit ${run.code}, wall ${fmt(run.wallMs)}, peak RSS ${mb(run.peakRssMb)}, stdout ${(run.stdoutBytes / 1e6).toFixed(1)} MB`,
+      );
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function benchDelete(): Promise<void> {
   const latency = 20;
   const count = 5000;
@@ -150,6 +178,7 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   await benchFanOut();
   await benchLarge();
+  await benchFloor();
   await benchDelete();
   await benchStartup();
 }
