@@ -4,7 +4,6 @@
  */
 import type { SortColumn } from '../cli/options.js';
 import type { QpsSession, QpsSessionAttribute } from '../qlik/types.js';
-import type { TargetSessions } from './fetch.js';
 import type { ProxyNode, Target } from './site.js';
 
 export interface SessionRow {
@@ -75,18 +74,6 @@ export function toRow(context: RowContext, session: QpsSession): SessionRow {
 export function targetRows(target: Target, sessions: readonly QpsSession[]): SessionRow[] {
   const context = rowContext(target);
   return sessions.map((session) => toRow(context, session));
-}
-
-export function toRows(results: readonly TargetSessions[]): SessionRow[] {
-  return flattenRows(results.map((result) => targetRows(result.target, result.sessions)));
-}
-
-export function flattenRows(perTarget: readonly (readonly SessionRow[])[]): SessionRow[] {
-  const rows: SessionRow[] = [];
-  for (const list of perTarget) {
-    for (const row of list) rows.push(row);
-  }
-  return rows;
 }
 
 const SORT_FIELD: Record<SortColumn, keyof SessionRow> = {

@@ -5,7 +5,7 @@ import { silentLog } from '../../src/io/logger.js';
 import type { QrsApi } from '../../src/qlik/qrs-client.js';
 import type { ProxyService, QpsSession, VirtualProxyConfig } from '../../src/qlik/types.js';
 import { runPool } from '../../src/sessions/pool.js';
-import { countByProxy, formatAttributes, sortRows, toRows, type SessionRow } from '../../src/sessions/rows.js';
+import { countByProxy, formatAttributes, sortRows, targetRows, type SessionRow } from '../../src/sessions/rows.js';
 import { loadSite, planTargets, selectProxies, unlinkedVirtualProxies } from '../../src/sessions/site.js';
 
 const node = (name: string, hostName: string) => ({ id: `${name}-id`, name, hostName });
@@ -65,8 +65,8 @@ describe('rows', () => {
     const site = await loadSite(qrs, {}, silentLog);
     const [target] = planTargets(site, site.proxies);
     assert.ok(target);
-    const rows = toRows([
-      { target, sessions: [session('s1', 'LAB', 'anna', { UserName: null, Attributes: [{ group: 'A' }, { group: 'B' }, { email: '' }] })] },
+    const rows = targetRows(target, [
+      session('s1', 'LAB', 'anna', { UserName: null, Attributes: [{ group: 'A' }, { group: 'B' }, { email: '' }] }),
     ]);
     assert.deepEqual(rows[0], {
       vpDescription: 'Central Proxy (Default)',
@@ -105,7 +105,7 @@ describe('rows', () => {
     const site = await loadSite(qrs, {}, silentLog);
     const [target] = planTargets(site, site.proxies);
     assert.ok(target);
-    const rows = toRows([{ target, sessions: [session('1', 'D', 'u'), session('2', 'D', 'v')] }]);
+    const rows = targetRows(target, [session('1', 'D', 'u'), session('2', 'D', 'v')]);
     assert.deepEqual(countByProxy(site.proxies, rows), [
       { name: 'Central', host: 'Host-A.lab', count: 2 },
       { name: 'dev1', host: 'host-b.lab', count: 0 },

@@ -11,7 +11,7 @@ import { writeSessionsTable } from '../../render/sessions.js';
 import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
 import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
 import type { Listing } from '../../sessions/list.js';
-import { countByProxy, flattenRows, sortRows, targetRows, type SessionRow } from '../../sessions/rows.js';
+import { countByProxy, sortRows, targetRows, type SessionRow } from '../../sessions/rows.js';
 import type { ProxyNode } from '../../sessions/site.js';
 import { summarize } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
@@ -70,7 +70,7 @@ export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: 
     ctx,
     targetRows,
   );
-  const all = flattenRows(listing.results.map((result) => result.sessions));
+  const all = listing.results.flatMap((result) => result.sessions);
   const kept = filterByUser(all, query.users, (row) => [row.userDir, row.userId]);
   if (isUserFilterActive(query.users) && kept.length < all.length) {
     ctx.log.info(`${all.length - kept.length} of ${all.length} sessions left out by the user filters`);
