@@ -117,22 +117,36 @@ describe('fault: reset', () => {
 });
 
 describe('fault: slow, and the latency knob', () => {
-  it('slow adds its delay', async () => {
-    await sim.setFault('Central', { kind: 'slow', delayMs: 500, times: 1 });
-    let t = Date.now();
-    assert.equal((await listFinance()).status, 200);
-    assert.ok(Date.now() - t >= 490, `took ${Date.now() - t} ms`);
-    t = Date.now();
-    await listFinance();
-    assert.ok(Date.now() - t < 450, `second request took ${Date.now() - t} ms`);
+  /** Resolve with the labels of `requests` in the order they completed. */
+  async function completionOrder(requests: Record<string, Promise<SimResponse>>): Promise<string[]> {
+    const order: string[] = [];
+    await Promise.all(Object.entries(requests).map(async ([label, p]) => {
+      assert.equal((await p).status, 200, label);
+      order.push(label);
+    }));
+    return order;
+  }
+  const listOn = (target: string, s: Simulator = sim): Promise<SimResponse> =>
+    simRequest(s, target, { path: target === 'qrs' ? '/qrs/about' : '/qps/finance/session' });
+
+  it('a slowed node answers after a normal one; once its `times` are used up, before a slowed other node', async () => {
+    // The delay only orders the answers; it is long so that a busy machine cannot reorder them.
+    await sim.setFault('Central', { kind: 'slow', delayMs: 2000, times: 1 });
+    assert.deepEqual(await completionOrder({ Central: listOn('Central'), dev1: listOn('dev1') }), ['dev1', 'Central']);
+    await sim.setFault('dev1', { kind: 'slow', delayMs: 2000, times: 1 });
+    assert.deepEqual(await completionOrder({ dev1: listOn('dev1'), Central: listOn('Central') }), ['Central', 'dev1']);
   });
 
   it('setLatency delays every request on every target', async () => {
-    sim.setLatency(120);
-    for (const target of ['qrs', 'Central', 'dev1']) {
-      const t = Date.now();
-      await simRequest(sim, target, { path: target === 'qrs' ? '/qrs/about' : '/qps/finance/session' });
-      assert.ok(Date.now() - t >= 110, `${target}: ${Date.now() - t} ms`);
+    const plain = await startSimulator({ scenario: loadScenario('seed'), certDir: sim.certDir });
+    try {
+      sim.setLatency(2000);
+      const targets = ['qrs', 'Central', 'dev1'];
+      const order = await completionOrder(Object.fromEntries(targets.flatMap((t) => [[`slow ${t}`, listOn(t)], [`plain ${t}`, listOn(t, plain)]])));
+      assert.deepEqual(order.slice(0, 3).sort(), ['plain Central', 'plain dev1', 'plain qrs']);
+      assert.deepEqual(order.slice(3).sort(), ['slow Central', 'slow dev1', 'slow qrs']);
+    } finally {
+      await plain.stop();
     }
   });
 });
@@ -172,7 +186,9 @@ describe('fault: malformed', () => {
 describe('request log and stats', () => {
   it('logs target, method, raw path, decoded query, status and X-Qlik-User', async () => {
     sim.clearRequests();
+    const start = Date.now();
     await simRequest(sim, 'qrs', { path: '/qrs/virtualproxyconfig/full', query: { filter: "prefix eq 'hdr'" }, xrfkey: 'abcdefghij987654' });
+    const end = Date.now();
     await simRequest(sim, 'Central', { path: '/qps//finance/session', user: 'UserDirectory=LAB;UserId=goran' });
     await simRequest(sim, 'dev1', { method: 'DELETE', path: '/qps/finance/session/nope', user: null });
     assert.equal(sim.requests.length, 3);
@@ -186,7 +202,7 @@ describe('request log and stats', () => {
       status: 200,
       user: 'UserDirectory=INTERNAL; UserId=sa_api',
     });
-    assert.ok(Math.abs(a.time - Date.now()) < 5000);
+    assert.ok(a.time >= start && a.time <= end, `logged at ${a.time}, asked between ${start} and ${end}`);
     assert.equal(b.target, 'Central');
     assert.equal(b.path, '/qps//finance/session');
     assert.equal(b.user, 'UserDirectory=LAB;UserId=goran');
@@ -208,15 +224,14 @@ describe('request log and stats', () => {
     assert.equal(sim.stats.peakConcurrent, 0);
   });
 
-  it('stop() is quick even with open keep-alive connections', async () => {
+  // The timeout only guards against a hang: stop() must not wait for idle keep-alive sockets to time out.
+  it('stop() returns even with open keep-alive connections', { timeout: 60_000 }, async () => {
     const other = await startSimulator({ scenario: loadScenario('seed'), certDir: sim.certDir });
     const agent = new Agent({ keepAlive: true });
     try {
       await simRequest(other, 'Central', { path: '/qps/session', agent });
       await simRequest(other, 'qrs', { path: '/qrs/about', agent });
-      const t = Date.now();
       await other.stop();
-      assert.ok(Date.now() - t < 500, `stop took ${Date.now() - t} ms`);
       await other.stop(); // idempotent
     } finally {
       agent.destroy();

@@ -15,12 +15,9 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): P
 }
 
 describe('largeScenario()', () => {
-  it('generates ~100k sessions over 136 (VP × node) lists in well under a second, deterministically', () => {
-    const t = performance.now();
+  it('generates ~100k sessions over 136 (VP × node) lists, deterministically', () => {
     const s = largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735, seed: 42 });
-    const ms = performance.now() - t;
     assert.equal(s.sessions.length, 34 * 4 * 735);
-    assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
     const again = largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735, seed: 42 });
     assert.deepEqual(again.sessions[12345], s.sessions[12345]);
     assert.deepEqual(again.virtualProxies.map((v) => v.id), s.virtualProxies.map((v) => v.id));
@@ -59,12 +56,11 @@ describe('simulator with a large site', () => {
     assert.equal(new Set(sim.nodes.map((n) => n.port)).size, 1);
   });
 
-  it('serves all 136 lists (~100k sessions) quickly', async () => {
+  it('serves all 136 lists (~100k sessions), 16 at a time', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     const jobs = sim.nodes.flatMap((n) => scenario.virtualProxies.map((vp) => ({ node: n.name, prefix: vp.prefix })));
     assert.equal(jobs.length, 136);
     let total = 0;
-    const t = performance.now();
     try {
       await pool(jobs, 16, async (j) => {
         const res = await simRequest(sim, j.node, { path: j.prefix === '' ? '/qps/session' : `/qps/${j.prefix}/session`, agent });
@@ -76,10 +72,8 @@ describe('simulator with a large site', () => {
     } finally {
       agent.destroy();
     }
-    const ms = performance.now() - t;
     assert.equal(total, 34 * 4 * 735);
     assert.equal(sim.sessionCount(), total);
-    assert.ok(ms < 10_000, `took ${ms.toFixed(0)} ms`);
   });
 
   it('handles 2,000 DELETEs with 20 ms latency at 16 concurrent requests', async () => {
@@ -88,7 +82,6 @@ describe('simulator with a large site', () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const victims = sim.sessions({ node: 'rim2' }).slice(0, 2000);
     const before = sim.sessionCount();
-    const t = performance.now();
     try {
       await pool(victims, 16, async (s) => {
         const path = s.prefix === '' ? `/qps/session/${s.SessionId}` : `/qps/${s.prefix}/session/${s.SessionId}`;
@@ -99,10 +92,7 @@ describe('simulator with a large site', () => {
       agent.destroy();
       sim.setLatency(0);
     }
-    const ms = performance.now() - t;
     assert.equal(sim.sessionCount(), before - 2000);
     assert.equal(sim.stats.peakConcurrent, 16);
-    // 2000 / 16 × 20 ms = 2.5 s if latency were the only cost
-    assert.ok(ms < 8000, `took ${ms.toFixed(0)} ms`);
   });
 });
