@@ -174,7 +174,8 @@ describe('session-delete: faults while listing', () => {
   const listingFaults: [string, Fault, string[]][] = [
     ['down', { kind: 'down' }, []],
     ['answering 500', { kind: 'status', status: 500, methods: ['GET'] }, []],
-    ['slower than --timeout', { kind: 'slow', delayMs: 1500, methods: ['GET'] }, ['--timeout', '0.3']],
+    // A node that never answers, and a timeout that healthy answers meet even on a busy machine.
+    ['slower than --timeout', { kind: 'slow', delayMs: 120_000, methods: ['GET'] }, ['--timeout', '5']],
     ['sending HTML', { kind: 'malformed', body: 'html', methods: ['GET'] }, []],
     ['sending truncated JSON', { kind: 'malformed', body: 'truncated', methods: ['GET'] }, []],
   ];
@@ -347,7 +348,8 @@ describe('session-delete: randomized plans and faults', () => {
       let fault: Fault | undefined;
       if (faultKind === 'status') fault = { kind: 'status', status: pick([500, 503]), ...common };
       else if (faultKind === 'reset') fault = { kind: 'reset', ...common };
-      else if (faultKind === 'slow') fault = { kind: 'slow', delayMs: 1000, ...common };
+      // Never answers within --timeout 5, which healthy answers meet even on a busy machine.
+      else if (faultKind === 'slow') fault = { kind: 'slow', delayMs: 120_000, ...common };
       else if (faultKind === 'malformed') fault = { kind: 'malformed', body: pick(['html', 'truncated'] as const), ...common };
       else if (faultKind === 'down') fault = { kind: 'down' };
       if (fault) await sim.setFault(faultNode, fault);
@@ -355,7 +357,7 @@ describe('session-delete: randomized plans and faults', () => {
       sim.clearRequests();
 
       const context = `run ${run} (seed ${SEED}): ${mode} on ${nodes.join('+')} × [${prefixes.map((p) => JSON.stringify(p)).join(', ')}], fault ${JSON.stringify(fault ?? 'none')} on ${faultNode}`;
-      const result = await runCli(deleteArgs(sim.cliArgs(), ...args, '--yes', '--output-format', 'json', '--timeout', '0.4', '--concurrency', String(1 + Math.floor(random() * 4))));
+      const result = await runCli(deleteArgs(sim.cliArgs(), ...args, '--yes', '--output-format', 'json', '--timeout', '5', '--concurrency', String(1 + Math.floor(random() * 4))));
       const r = result.stdout.trim() === '' ? undefined : report(result);
 
       assert.ok([0, 1, 3, 4].includes(result.code ?? -1), `${context}: exit ${result.code}\n${result.stderr}`);

@@ -210,7 +210,8 @@ describe('request log and stats', () => {
   });
 
   it('peakConcurrent counts QPS requests in flight across nodes; resetStats', async () => {
-    sim.setLatency(400); // long enough that all 12 TLS handshakes land while the first is still held
+    // Long enough that all 12 TLS handshakes land while the first is still held, even on a busy machine.
+    sim.setLatency(5000);
     sim.resetStats();
     assert.equal(sim.stats.peakConcurrent, 0);
     const reqs = Array.from({ length: 12 }, (_, i) => simRequest(sim, i % 2 === 0 ? 'Central' : 'dev1', { path: '/qps/finance/session' }));

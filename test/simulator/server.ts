@@ -226,6 +226,22 @@ interface FaultState {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A delay that ends early when the client goes away (a timed-out request, a stopped simulator), so
+ * a long `slow` fault never keeps the test process alive after the test.
+ */
+function holdWhileOpen(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.once('close', done);
+  });
+}
+
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -655,7 +671,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const body = await readBody(req);
     const fault = takeFault(target, method);
     if (latencyMs > 0) await sleep(latencyMs);
-    if (fault?.kind === 'slow') await sleep(fault.delayMs);
+    if (fault?.kind === 'slow') await holdWhileOpen(fault.delayMs, res);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
       return;
