@@ -12,11 +12,15 @@ process.once('SIGINT', () => {
   process.once('SIGINT', () => process.exit(130));
 });
 
-// A closed pipe (`ctrl-q ... | head`) is not an error worth a stack trace.
+// stdout failing — a closed pipe (`ctrl-q ... | head`), a full disk — is recorded, never thrown: the
+// work goes on and its outcome decides the exit code (a closed stdout must not hide failed deletes).
+// What the failure means for the exit code is decided in src/cli/context.ts.
+let stdoutError: NodeJS.ErrnoException | undefined;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  stdoutError ??= err;
 });
+// A closed stderr never stops the work: what it would have shown is lost, the log file keeps it.
+process.stderr.on('error', () => undefined);
 
 const stderrIsTTY = process.stderr.isTTY === true;
 main(process.argv.slice(2), {
@@ -28,6 +32,7 @@ main(process.argv.slice(2), {
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY,
     color: stderrIsTTY && process.env.NO_COLOR === undefined,
+    stdoutError: () => stdoutError,
   },
   env: process.env,
   cwd: process.cwd(),

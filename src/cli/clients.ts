@@ -10,14 +10,19 @@ import { QlikTransport } from '../qlik/transport.js';
 import type { ConnectionOptions } from './connection.js';
 import { readFileSync } from 'node:fs';
 import { UsageError, errorMessage } from '../errors.js';
+import { readableByOthersWarning } from '../io/file-mode.js';
 
 /** The first line of the file, without its line ending (editors add one). */
-function readPassphrase(path: string): string {
+function readPassphrase(path: string, log: Log): string {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8').split(/\r?\n/)[0] ?? '';
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(`--auth-cert-passphrase-file: cannot read ${path}: ${errorMessage(err)}`);
   }
+  const warning = readableByOthersWarning(path, 'passphrase file');
+  if (warning) log.warn(warning);
+  return text.split(/\r?\n/)[0] ?? '';
 }
 
 export interface Clients {
@@ -34,7 +39,7 @@ export function openClients(conn: ConnectionOptions, log: Log): Clients {
       keyFile: conn.keyFile,
       rootCertFile: conn.rootCertFile,
       pfxFile: conn.pfxFile,
-      passphrase: conn.passphraseFile === undefined ? conn.passphrase : readPassphrase(conn.passphraseFile),
+      passphrase: conn.passphraseFile === undefined ? conn.passphrase : readPassphrase(conn.passphraseFile, log),
     },
     conn.secure,
   );
@@ -46,6 +51,7 @@ export function openClients(conn: ConnectionOptions, log: Log): Clients {
     tls,
     secure: conn.secure,
     timeoutMs: conn.timeoutMs,
+    maxResponseBytes: conn.maxResponseBytes,
     user: { directory: conn.userDir, id: conn.userId },
     log,
     rootCertFile: conn.rootCertFile,

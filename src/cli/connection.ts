@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   passphrase?: string;
   concurrency: number;
   timeoutMs: number;
+  /** --max-response-size, in bytes. */
+  maxResponseBytes: number;
 }
 
 type Raw = Record<string, RawValue | undefined>;
@@ -65,5 +67,8 @@ export function toConnectionOptions(raw: Raw, cwd: string, env: Env = {}): Conne
     passphrase: env.CTRLQ_CERT_PASSPHRASE,
     concurrency: parseInteger('--concurrency', raw.concurrency, 1, 256) ?? 16,
     timeoutMs: Math.round((parseSeconds('--timeout', raw.timeout, 0.001, 3600) ?? 60) * 1000),
+    // 256 MiB holds a QPS list of about half a million sessions; 500 MiB stays below V8's longest
+    // string (2^29 - 24 characters), which the answer becomes before it is parsed.
+    maxResponseBytes: (parseInteger('--max-response-size', raw.maxResponseSize, 1, 500) ?? 256) * 1024 * 1024,
   };
 }

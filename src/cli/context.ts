@@ -1,5 +1,5 @@
 /** What every command run receives: the process's streams and environment, and a logger. */
-import { CliError, errorMessage, markReported } from '../errors.js';
+import { CliError, ExitCode, errorMessage, markReported } from '../errors.js';
 import type { AppLogger } from '../io/logger.js';
 import type { Prompter } from '../io/prompter.js';
 import type { IOStreams } from '../io/streams.js';
@@ -38,8 +38,38 @@ export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'log
     log.error(`${errorMessage(err)}${hint}`);
     if (err instanceof Error && err.stack) log.debug(err.stack);
     markReported(err);
-    throw err;
-  } finally {
-    await log.close();
+    await finish(deps, log);
+    throw err; // a run that failed keeps its own exit code
   }
+  const problem = await finish(deps, log);
+  if (problem !== undefined) {
+    // The work is done; its output or its record is not complete: exit 1, said on stderr already.
+    const err = new CliError(problem, ExitCode.Failure);
+    markReported(err);
+    throw err;
+  }
+}
+
+/** Closes the log; what went wrong with stdout or the log file, if anything. */
+async function finish(deps: Deps, log: AppLogger): Promise<string | undefined> {
+  const output = outputProblem(deps, log);
+  await log.close();
+  return output ?? log.logFileError?.();
+}
+
+/**
+ * What went wrong with stdout, said through the logger (so the log file has it too). A reader that
+ * closed the pipe (`| head`) chose to stop reading: not an error, and the exit code stays the
+ * work's own (a delete with failures is still exit 3). A full disk or an I/O error is.
+ */
+function outputProblem(deps: Deps, log: AppLogger): string | undefined {
+  const err = deps.io.stdoutError?.();
+  if (err === undefined) return undefined;
+  if (err.code === 'EPIPE') {
+    log.verbose('standard output was closed by its reader; the rest of the output was dropped');
+    return undefined;
+  }
+  const message = `cannot write to standard output: ${err.code ?? err.message}; the output is incomplete`;
+  log.error(message);
+  return message;
 }

@@ -147,9 +147,16 @@ export const COMMON_OPTIONS = {
   timeout: {
     key: 'timeout',
     flags: '--timeout <seconds>',
-    description: 'timeout per request, in seconds',
+    description: 'the longest a request may take, in seconds, its whole answer included',
     defaultValue: '60',
     env: ['CTRLQ_TIMEOUT'],
+  },
+  maxResponseSize: {
+    key: 'maxResponseSize',
+    flags: '--max-response-size <MiB>',
+    description: 'largest answer read from QRS or QPS, in MiB after decompression (1-500); a larger one is an error',
+    defaultValue: '256',
+    env: ['CTRLQ_MAX_RESPONSE_SIZE'],
   },
 } as const satisfies Record<string, OptionSpec>;
 

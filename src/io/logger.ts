@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { UsageError } from '../errors.js';
 import type { LogLevel } from '../cli/options.js';
+import { readableByOthersWarning } from './file-mode.js';
 
 /** What the layers below the CLI need from a logger; winston's Logger satisfies it. */
 export interface Log {
@@ -22,6 +23,8 @@ export interface Log {
 export interface AppLogger extends Log {
   /** Flushes and closes the log file, if any. */
   close(): Promise<void>;
+  /** Why the log file could not be written (a full disk, an I/O error), once it failed. */
+  logFileError?(): string | undefined;
 }
 
 export interface LoggerOptions {
@@ -48,8 +51,21 @@ export async function createAppLogger(options: LoggerOptions): Promise<AppLogger
     new winston.transports.Stream({ stream: options.stderr, format: consoleFormat }),
   ];
   let file: WriteStream | undefined;
+  let fileError: string | undefined;
+  const warnings: string[] = [];
   if (options.logFile !== undefined) {
-    file = await openLogFile(options.logFile);
+    const path = options.logFile;
+    // Checked before opening: a file created now gets mode 600, one that exists keeps its own.
+    const loose = readableByOthersWarning(path, 'log file');
+    if (loose) warnings.push(loose);
+    file = await openLogFile(path);
+    // A log that cannot be written (full disk, I/O error) is said once on stderr; the run goes on,
+    // and its exit code says the record is incomplete (see withLogger).
+    file.on('error', (err: NodeJS.ErrnoException) => {
+      if (fileError !== undefined) return;
+      fileError = `cannot write to the log file ${path}: ${err.code ?? err.message}; the log is incomplete`;
+      options.stderr.write(`warn: ${fileError}\n`);
+    });
     transports.push(
       new winston.transports.Stream({
         stream: file,
@@ -63,13 +79,18 @@ export async function createAppLogger(options: LoggerOptions): Promise<AppLogger
     format: winston.format.timestamp(),
     transports,
   });
+  for (const warning of warnings) logger.warn(warning);
   return Object.assign(logger, {
+    logFileError: () => fileError,
     close: () =>
       new Promise<void>((resolve) => {
         if (file === undefined) return resolve();
         const stream = file;
         // Let winston hand over what it buffered before the stream ends.
-        setImmediate(() => stream.end(() => resolve()));
+        setImmediate(() => {
+          if (stream.destroyed) return resolve();
+          stream.end(() => resolve());
+        });
       }),
   });
 }

@@ -4,9 +4,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { Socket } from 'node:net';
+import { TLSSocket, checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 import { inspect } from 'node:util';
-import { UsageError, errorMessage } from '../errors.js';
+import { CliError, ExitCode, UsageError, errorMessage } from '../errors.js';
+import { readableByOthersWarning } from '../io/file-mode.js';
 
 export interface CertificateFiles {
   certFile: string;
@@ -25,6 +27,11 @@ export class TlsMaterial {
   readonly passphrase?: string;
   /** Files whose permissions let others read the private key. */
   readonly warnings: string[];
+  /**
+   * Set when a root file and a .pfx are both used: Node adds the CAs inside a .pfx to the trust
+   * store, so the server's chain is checked again to end at the root file's certificates.
+   */
+  readonly checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
   private context?: SecureContext;
 
   constructor(parts: { cert?: string; key?: string; pfx?: Buffer; ca?: string; passphrase?: string; warnings?: string[] }) {
@@ -34,6 +41,7 @@ export class TlsMaterial {
     this.ca = parts.ca;
     this.passphrase = parts.passphrase;
     this.warnings = parts.warnings ?? [];
+    if (parts.pfx !== undefined && parts.ca !== undefined) this.checkServerIdentity = chainEndsAt(pemCertificates(parts.ca));
   }
 
   /**
@@ -74,10 +82,77 @@ function readFile(path: string, option: string): Buffer {
 }
 
 function keyPermissionWarning(path: string): string | undefined {
-  if (process.platform === 'win32') return undefined;
-  const mode = statSync(path).mode;
-  if ((mode & 0o077) === 0) return undefined;
-  return `private key file ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`;
+  return readableByOthersWarning(path, 'private key file', 0o077);
+}
+
+/** Every certificate of a PEM bundle. */
+function pemCertificates(pem: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => new X509Certificate(block));
+}
+
+/**
+ * Node's usual host name check, then: some certificate of the server's chain is one of `roots` or
+ * was signed by one of them. Trust comes from the root file alone, not from a CA inside a .pfx.
+ */
+function chainEndsAt(roots: readonly X509Certificate[]): (host: string, cert: PeerCertificate) => Error | undefined {
+  return (host, peer) => {
+    const nameError = checkServerIdentity(host, peer);
+    if (nameError) return nameError;
+    const seen = new Set<PeerCertificate>();
+    for (let cert: PeerCertificate | undefined = peer; cert !== undefined && !seen.has(cert); ) {
+      seen.add(cert);
+      const x509 = new X509Certificate(cert.raw);
+      if (roots.some((root) => root.fingerprint256 === x509.fingerprint256 || (x509.checkIssued(root) && x509.verify(root.publicKey)))) {
+        return undefined;
+      }
+      cert = (cert as { issuerCertificate?: PeerCertificate }).issuerCertificate;
+    }
+    return Object.assign(new Error('the server certificate is not signed by the root certificate file (a CA inside the .pfx is not trusted)'), {
+      code: 'CERT_UNTRUSTED',
+    });
+  };
+}
+
+const DAY_MS = 86_400_000;
+/** How long before the client certificate expires a warning is given. */
+const EXPIRY_WARNING_DAYS = 30;
+
+function isoDate(text: string): string {
+  return new Date(text).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The client certificate's validity dates, read locally before any connection: expired or not yet
+ * valid is exit 4 naming the file and the date; expiring within 30 days, a warning.
+ */
+function checkValidity(cert: X509Certificate, option: string, path: string, warnings: string[], now = Date.now()): void {
+  const from = new Date(cert.validFrom).getTime();
+  const to = new Date(cert.validTo).getTime();
+  const hint = 'Export a new client certificate from the QMC (Certificates) for this machine.';
+  if (now > to) {
+    throw new CliError(`${option}: the client certificate in ${path} expired on ${isoDate(cert.validTo)}`, ExitCode.Auth, { hint });
+  }
+  if (now < from) {
+    throw new CliError(`${option}: the client certificate in ${path} is not valid until ${isoDate(cert.validFrom)}`, ExitCode.Auth, {
+      hint: "Check this machine's clock, or use a certificate that is valid now.",
+    });
+  }
+  const days = Math.floor((to - now) / DAY_MS);
+  if (days < EXPIRY_WARNING_DAYS) {
+    warnings.push(`the client certificate in ${path} expires on ${isoDate(cert.validTo)} (in ${days} days): export a new one from the QMC before then`);
+  }
+}
+
+/** The client certificate inside a .pfx, through a socket that is never connected. */
+function pfxCertificate(context: SecureContext): X509Certificate | undefined {
+  const socket = new TLSSocket(new Socket(), { secureContext: context });
+  try {
+    const raw = socket.getCertificate();
+    return raw && 'raw' in raw ? new X509Certificate(raw.raw) : undefined;
+  } finally {
+    socket.destroy();
+  }
 }
 
 function parsePrivateKey(pem: string, path: string, passphrase: string | undefined): KeyObject {
@@ -134,8 +209,9 @@ export function loadTlsMaterial(files: CertificateFiles, secure: boolean): TlsMa
 
   if (files.pfxFile !== undefined) {
     const pfx = readFile(files.pfxFile, '--auth-cert-pfx-file');
+    let context: SecureContext;
     try {
-      createSecureContext({ pfx, passphrase: files.passphrase });
+      context = createSecureContext({ pfx, passphrase: files.passphrase });
     } catch (err) {
       const msg = errorMessage(err);
       if (/mac verify|password|decrypt/i.test(msg)) {
@@ -147,6 +223,8 @@ export function loadTlsMaterial(files: CertificateFiles, secure: boolean): TlsMa
       }
       throw new UsageError(`--auth-cert-pfx-file: ${files.pfxFile} is not a usable PKCS#12 file (${msg})`);
     }
+    const certificate = pfxCertificate(context);
+    if (certificate) checkValidity(certificate, '--auth-cert-pfx-file', files.pfxFile, warnings);
     const warning = keyPermissionWarning(files.pfxFile);
     if (warning) warnings.push(warning);
     return new TlsMaterial({ pfx, ca, passphrase: files.passphrase, warnings });
@@ -154,6 +232,7 @@ export function loadTlsMaterial(files: CertificateFiles, secure: boolean): TlsMa
 
   const cert = readFile(files.certFile, '--auth-cert-file').toString('utf8');
   const x509 = parseCertificate(cert, files.certFile, '--auth-cert-file');
+  checkValidity(x509, '--auth-cert-file', files.certFile, warnings);
   const key = readFile(files.keyFile, '--auth-cert-key-file').toString('utf8');
   if (!key.includes('-----BEGIN')) throw new UsageError(`--auth-cert-key-file: ${files.keyFile} is not a PEM private key`);
   const keyObject = parsePrivateKey(key, files.keyFile, files.passphrase);

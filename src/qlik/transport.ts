@@ -20,7 +20,10 @@ export interface TransportOptions {
   tls: TlsMaterial;
   /** Verify the server certificate against the root (Ctrl-Q's --secure). */
   secure: boolean;
+  /** Bounds the whole request: connecting, the headers and the whole body. */
   timeoutMs: number;
+  /** Largest answer accepted, counted after decompression. */
+  maxResponseBytes: number;
   user: QlikUser;
   log: Log;
   /** Extra attempts for transient failures (connection reset, 502/503/504). */
@@ -81,8 +84,17 @@ export class QlikTransport {
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
+      // A redirect would send the client certificate and the X-Qlik-User header elsewhere.
       maxRedirects: 0,
+      // QRS and QPS are reached directly: HTTP(S)_PROXY would route the client certificate's
+      // connections through a third party, and Qlik's services are on the local network anyway.
       proxy: false,
+      // Answers are decompressed (a proxy in front of Qlik may compress them), and axios counts
+      // maxContentLength on the decompressed bytes (lib/adapters/http.js, the 'data' handler after
+      // the unzip pipeline), stopping the inflation there: a small gzip that would inflate to
+      // gigabytes ends with a one-line error after maxResponseBytes, never an out-of-memory crash.
+      decompress: true,
+      maxContentLength: options.maxResponseBytes,
     });
   }
 
@@ -94,6 +106,7 @@ export class QlikTransport {
         keepAlive: true,
         secureContext: this.options.tls.secureContext(),
         rejectUnauthorized: this.options.secure,
+        ...(this.options.tls.checkServerIdentity ? { checkServerIdentity: this.options.tls.checkServerIdentity } : {}),
       });
       this.agents.set(key, agent);
     }
@@ -132,13 +145,20 @@ export class QlikTransport {
     log.debug(`${req.method} https://${formatHost(req.host)}:${req.port}${req.path}`);
     let status: number;
     let body: string;
+    // axios's own timeout is a socket inactivity timer: a body trickled a byte at a time never
+    // trips it. This timer bounds the whole request, body included, by aborting it.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
+    const cancel = (): void => deadline.abort();
+    req.signal?.addEventListener('abort', cancel, { once: true });
+    if (req.signal?.aborted) deadline.abort();
     try {
       const res = await this.http.request<string>({
         url,
         method: req.method,
         httpsAgent: this.agent(req.host, req.port),
         timeout: this.options.timeoutMs,
-        signal: req.signal,
+        signal: deadline.signal,
         headers: {
           'X-Qlik-Xrfkey': xrfkey,
           'X-Qlik-User': `UserDirectory=${encodeURIComponent(this.options.user.directory)}; UserId=${encodeURIComponent(this.options.user.id)}`,
@@ -148,7 +168,11 @@ export class QlikTransport {
       status = res.status;
       body = typeof res.data === 'string' ? res.data : '';
     } catch (err) {
-      throw this.toError(err, info);
+      const timedOut = deadline.signal.aborted && !req.signal?.aborted;
+      throw this.toError(timedOut ? new TimeoutError() : err, info);
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', cancel);
     }
     this.answered.add(`${req.host}:${req.port}`);
     log.debug(`${req.method} ${req.path} → ${status} (${Date.now() - started} ms, ${body.length} bytes)`);
@@ -190,14 +214,31 @@ export class QlikTransport {
     });
   }
 
+  private timeoutError(cause: unknown, info: RequestInfo): QlikApiError {
+    const endpoint = `${formatHost(info.host)}:${info.port}`;
+    return new QlikApiError(
+      `no answer from ${info.service} at ${endpoint} within ${Math.round(this.options.timeoutMs / 100) / 10} s (${info.method} ${info.path})`,
+      info,
+      { code: 'ETIMEDOUT', cause, hint: 'Raise --timeout, or check the network path to that host.' },
+    );
+  }
+
   private toError(err: unknown, info: RequestInfo): QlikApiError {
     const endpoint = `${formatHost(info.host)}:${info.port}`;
     const service = info.service;
+    if (err instanceof TimeoutError) return this.timeoutError(err, info);
     if (axios.isCancel(err) || (err instanceof AxiosError && err.code === AxiosError.ERR_CANCELED)) {
       return new QlikApiError(`${service} request to ${endpoint} was cancelled`, info, { code: 'ECANCELED', cause: err });
     }
     const code = errorCode(err);
     const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof AxiosError && code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength/.test(message)) {
+      return new QlikApiError(
+        `the answer of ${service} at ${endpoint} to ${info.method} ${info.path} is larger than ${formatMiB(this.options.maxResponseBytes)}: not read further`,
+        info,
+        { code: 'ETOOLARGE', cause: err, hint: 'Raise --max-response-size if this site really sends answers that large.' },
+      );
+    }
     const rootFile = this.options.rootCertFile ?? 'the root certificate';
     switch (code) {
       case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
@@ -226,8 +267,17 @@ export class QlikTransport {
         );
       }
       case 'CERT_HAS_EXPIRED':
+        return new AuthError(`the server certificate of ${service} at ${endpoint} has expired`, info, {
+          code,
+          cause: err,
+          hint: `Renew the certificates of that Qlik Sense node (or check this machine's clock), or skip the check with --secure false.`,
+        });
       case 'CERT_NOT_YET_VALID':
-        return new AuthError(`the server certificate of ${service} at ${endpoint} is not valid now: ${message}`, info, { code, cause: err });
+        return new AuthError(`the server certificate of ${service} at ${endpoint} is not valid yet`, info, {
+          code,
+          cause: err,
+          hint: "Its validity starts in the future: check the clock of this machine and of the Qlik Sense node.",
+        });
       case 'ECONNREFUSED':
         return new QlikApiError(`cannot connect to ${service} at ${endpoint}: connection refused`, info, {
           code,
@@ -243,11 +293,7 @@ export class QlikTransport {
         });
       case 'ECONNABORTED':
       case 'ETIMEDOUT':
-        return new QlikApiError(
-          `no answer from ${service} at ${endpoint} within ${Math.round(this.options.timeoutMs / 100) / 10} s (${info.method} ${info.path})`,
-          info,
-          { code: 'ETIMEDOUT', cause: err, hint: 'Raise --timeout, or check the network path to that host.' },
-        );
+        return this.timeoutError(err, info);
       case 'ECONNRESET':
       case 'EPIPE':
       case 'ERR_STREAM_PREMATURE_CLOSE':
@@ -258,6 +304,13 @@ export class QlikTransport {
         });
       default:
         break;
+    }
+    if (/unsupported protocol|alert protocol version|wrong version number|no protocols available/i.test(message)) {
+      return new AuthError(`${service} at ${endpoint} offers only TLS versions older than 1.2, which Node.js refuses`, info, {
+        code: code ?? 'EPROTO',
+        cause: err,
+        hint: 'Enable TLS 1.2 or 1.3 on the Qlik Sense server (TLS 1.0 and 1.1 are obsolete); ctrl-q does not lower its minimum.',
+      });
     }
     if (code !== undefined && /^ERR_SSL_/.test(code)) {
       return new AuthError(`${service} at ${endpoint} rejected the TLS connection (${code})`, info, {
@@ -277,6 +330,9 @@ export class QlikTransport {
   }
 }
 
+/** The whole-request timer ran out (see once()). */
+class TimeoutError extends Error {}
+
 function errorCode(err: unknown): string | undefined {
   if (err instanceof AxiosError) {
     const cause = err.cause as NodeJS.ErrnoException | undefined;
@@ -290,6 +346,10 @@ function shortBody(body: string): string {
   const text = body.replace(/\s+/g, ' ').trim();
   if (text.length === 0) return '';
   return `(${text.length > 160 ? `${text.slice(0, 157)}...` : text})`;
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
 }
 
 export function formatHost(host: string): string {

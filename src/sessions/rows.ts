@@ -3,7 +3,7 @@
  * working), sorting, and the per-proxy counts of the table header.
  */
 import type { SortColumn } from '../cli/options.js';
-import type { QpsSession, QpsSessionAttribute } from '../qlik/types.js';
+import type { QpsSession, QpsSessionAttribute, VirtualProxyConfig } from '../qlik/types.js';
 import type { ProxyNode, Target } from './site.js';
 
 export interface SessionRow {
@@ -40,6 +40,22 @@ export type RowContext = Pick<
   'vpDescription' | 'vpPrefix' | 'vpSessionCookieHeaderName' | 'proxyHost' | 'proxyName' | 'proxyFull' | 'loadBalancingNodes'
 >;
 
+/**
+ * A virtual proxy's load-balancing list as one string, built once per virtual proxy, not once per
+ * (virtual proxy × node) target: a list of N nodes on a virtual proxy linked to N nodes would
+ * otherwise be held N times, memory growing with N² whatever the number of sessions.
+ */
+const loadBalancingText = new WeakMap<VirtualProxyConfig, string>();
+
+function loadBalancingNodes(vp: VirtualProxyConfig): string {
+  let text = loadBalancingText.get(vp);
+  if (text === undefined) {
+    text = vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`).join('\n');
+    loadBalancingText.set(vp, text);
+  }
+  return text;
+}
+
 export function rowContext(target: Target): RowContext {
   const { vp, node } = target;
   return {
@@ -49,7 +65,7 @@ export function rowContext(target: Target): RowContext {
     proxyHost: node.host,
     proxyName: node.name,
     proxyFull: `${node.name}:\n${node.host}`,
-    loadBalancingNodes: vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`).join('\n'),
+    loadBalancingNodes: loadBalancingNodes(vp),
   };
 }
 

@@ -41,7 +41,7 @@ export interface SiteCertOptions {
   dnsNames?: string[];
   /** Site name: the server cert is `CN=<name>`, the root `CN=<name>-CA`. Default `qlik-sim`. */
   name?: string;
-  /** Validity in days (default 3). */
+  /** Validity in days (default 90: ctrl-q warns about a client certificate expiring within 30). */
   days?: number;
 }
 
@@ -52,6 +52,8 @@ export interface ForeignCerts {
 }
 
 const CONFIG_FILE = 'openssl-sim.cnf';
+/** Longer than the 30 days within which ctrl-q warns that the client certificate expires. */
+const DEFAULT_DAYS = 90;
 
 function opensslConfig(sans: string[]): string {
   return [
@@ -154,7 +156,7 @@ export function siteCertPaths(dir: string): CertPaths {
 export function generateSiteCerts(dir: string, opts: SiteCertOptions): SiteCerts {
   mkdirSync(dir, { recursive: true });
   const name = opts.name ?? 'qlik-sim';
-  const days = opts.days ?? 3;
+  const days = opts.days ?? DEFAULT_DAYS;
   const paths = siteCertPaths(dir);
   const config = join(dir, CONFIG_FILE);
   writeFileSync(config, opensslConfig(subjectAltNames(opts)));
@@ -172,7 +174,7 @@ export function generateSiteCerts(dir: string, opts: SiteCertOptions): SiteCerts
 export async function generateSiteCertsAsync(dir: string, opts: SiteCertOptions): Promise<SiteCerts> {
   mkdirSync(dir, { recursive: true });
   const name = opts.name ?? 'qlik-sim';
-  const days = opts.days ?? 3;
+  const days = opts.days ?? DEFAULT_DAYS;
   const paths = siteCertPaths(dir);
   const config = join(dir, CONFIG_FILE);
   writeFileSync(config, opensslConfig(subjectAltNames(opts)));
@@ -192,7 +194,7 @@ export async function generateSiteCertsAsync(dir: string, opts: SiteCertOptions)
 
 /**
  * The certificates already in `dir`, when they are complete, chain to the same root, are valid
- * for at least another hour and cover every requested IP/DNS name; otherwise `undefined`.
+ * for at least another 31 days and cover every requested IP/DNS name; otherwise `undefined`.
  */
 export function reuseSiteCerts(dir: string, opts: SiteCertOptions): SiteCerts | undefined {
   const paths = siteCertPaths(dir);
@@ -202,7 +204,8 @@ export function reuseSiteCerts(dir: string, opts: SiteCertOptions): SiteCerts | 
     const root = new X509Certificate(pem.root);
     const server = new X509Certificate(pem.server);
     const client = new X509Certificate(pem.client);
-    const soon = Date.now() + 3_600_000;
+    // Kept while it is valid for longer than ctrl-q's 30-day expiry warning.
+    const soon = Date.now() + 31 * 86_400_000;
     const valid = [root, server, client].every((c) => new Date(c.validTo).getTime() > soon);
     const signed = server.verify(root.publicKey) && client.verify(root.publicKey);
     const san = (server.subjectAltName ?? '').split(',').map((s) => s.trim());
@@ -228,7 +231,7 @@ export function ensureSiteCerts(dir: string, opts: SiteCertOptions): SiteCerts &
  */
 export function generateForeignClientCert(dir: string, opts: { name?: string; days?: number } = {}): ForeignCerts {
   mkdirSync(dir, { recursive: true });
-  const days = opts.days ?? 3;
+  const days = opts.days ?? DEFAULT_DAYS;
   const paths = {
     root: join(dir, 'foreign_root.pem'),
     rootKey: join(dir, 'foreign_root_key.pem'),
@@ -248,7 +251,7 @@ export function generateForeignClientCert(dir: string, opts: { name?: string; da
 /** Async generateForeignClientCert (the two keys are generated in parallel). */
 export async function generateForeignClientCertAsync(dir: string, opts: { name?: string; days?: number } = {}): Promise<ForeignCerts> {
   mkdirSync(dir, { recursive: true });
-  const days = opts.days ?? 3;
+  const days = opts.days ?? DEFAULT_DAYS;
   const paths = {
     root: join(dir, 'foreign_root.pem'),
     rootKey: join(dir, 'foreign_root_key.pem'),
@@ -268,4 +271,65 @@ export async function generateForeignClientCertAsync(dir: string, opts: { name?:
   ]);
   await opensslAsync(certArgs(config, days, clientJob, true));
   return { dir, paths, pem: readPems(paths) };
+}
+
+export interface DatedCertOptions {
+  /** A server certificate (for the SANs of `site`) or a `CN=QlikClient` client certificate. */
+  kind: 'server' | 'client';
+  notBefore: Date;
+  notAfter: Date;
+  /** The names a server certificate covers (as for generateSiteCerts). */
+  site?: SiteCertOptions;
+}
+
+function opensslDate(date: Date): string {
+  // YYYYMMDDHHMMSSZ, the GeneralizedTime form `openssl ca -startdate/-enddate` takes.
+  return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
+}
+
+/**
+ * A leaf certificate signed by `root` with any validity window, in the past or the future (for
+ * expired and not-yet-valid certificates): `openssl req -x509` only counts days from now, so this
+ * uses `openssl ca`, which takes explicit dates, with a throwaway CA database in `dir`.
+ */
+export async function generateDatedCertAsync(
+  dir: string,
+  root: { cert: string; key: string },
+  opts: DatedCertOptions,
+): Promise<{ cert: string; key: string }> {
+  mkdirSync(dir, { recursive: true });
+  const name = `${opts.kind}-${opts.notBefore.getTime()}-${opts.notAfter.getTime()}`;
+  const cert = join(dir, `${name}.pem`);
+  const key = join(dir, `${name}_key.pem`);
+  const csr = join(dir, `${name}.csr`);
+  const config = join(dir, `${name}.cnf`);
+  const db = join(dir, `${name}-index.txt`);
+  writeFileSync(db, '');
+  writeFileSync(join(dir, `${name}-serial`), `${Date.now().toString(16).padStart(16, '0')}\n`);
+  const sans = opts.kind === 'server' ? subjectAltNames(opts.site ?? { ipAddresses: [] }) : [];
+  writeFileSync(
+    config,
+    [
+      '[ca]',
+      'default_ca = sim_ca',
+      '[sim_ca]',
+      `database = ${db}`,
+      `new_certs_dir = ${dir}`,
+      `serial = ${join(dir, `${name}-serial`)}`,
+      'default_md = sha256',
+      'policy = any',
+      'unique_subject = no',
+      '[any]',
+      'commonName = supplied',
+      opensslConfig(sans),
+    ].join('\n'),
+  );
+  await makeKeyAsync(key);
+  await opensslAsync(['req', '-new', '-config', config, '-key', key, '-subj', opts.kind === 'server' ? '/CN=qlik-sim' : '/CN=QlikClient', '-out', csr]);
+  await opensslAsync([
+    'ca', '-batch', '-notext', '-config', config, '-cert', root.cert, '-keyfile', root.key, '-in', csr, '-out', cert,
+    '-startdate', opensslDate(opts.notBefore), '-enddate', opensslDate(opts.notAfter),
+    '-extensions', opts.kind === 'server' ? 'server_ext' : 'client_ext',
+  ]);
+  return { cert, key };
 }

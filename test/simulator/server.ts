@@ -3,13 +3,14 @@
  * node i on 127.0.0.(2+i), all QPS listeners sharing one port. See qlik-api.md §1–§3, §6.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSiteCertsAsync, reuseSiteCerts, type SiteCerts } from './certs.js';
+import { generateDatedCertAsync, generateSiteCertsAsync, reuseSiteCerts, type SiteCerts } from './certs.js';
+import { sendGzipBomb, sendTrickle } from './body-faults.js';
 import { applyFilter, FilterError } from './filter.js';
 import {
   aboutBody,
@@ -43,14 +44,18 @@ export interface FaultCommon {
 export type Fault =
   /** Stop listening (ECONNREFUSED). Applies at once; methods/afterRequests/times are ignored. */
   | ({ kind: 'down' } & FaultCommon)
-  /** Answer with this status and plain-text body (default empty). */
-  | ({ kind: 'status'; status: number; body?: string } & FaultCommon)
+  /** Answer with this status and plain-text body (default empty), and these extra headers (e.g. Location). */
+  | ({ kind: 'status'; status: number; body?: string; headers?: Record<string, string> } & FaultCommon)
   /** Add this delay, then answer normally. */
   | ({ kind: 'slow'; delayMs: number } & FaultCommon)
   /** Handle normally (state changes happen), then mangle the 200/201 answer. */
   | ({ kind: 'malformed'; body: 'html' | 'truncated' | 'no-attributes' } & FaultCommon)
   /** Destroy the socket without answering. */
-  | ({ kind: 'reset' } & FaultCommon);
+  | ({ kind: 'reset' } & FaultCommon)
+  /** Answer 200 with a gzip body that inflates to a JSON string of this many MiB (see body-faults.ts). */
+  | ({ kind: 'gzip-bomb'; inflatedMiB: number } & FaultCommon)
+  /** Answer 200 at once, then send the body one byte every `intervalMs` (default 200), forever. */
+  | ({ kind: 'trickle'; intervalMs?: number } & FaultCommon);
 
 /** `'qrs'` or a node name. */
 export type FaultTarget = string;
@@ -132,6 +137,8 @@ export interface SimulatorOptions {
    * same mistake gives SELF_SIGNED_CERT_IN_CHAIN.
    */
   serverChain?: 'leaf' | 'with-root';
+  /** A server certificate valid only in this window (expired, not yet valid), signed by the site root. */
+  serverCertValidity?: { notBefore: Date; notAfter: Date };
 }
 
 export interface CliArgsExtra {
@@ -398,10 +405,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   // With `ca` set, OpenSSL auto-completes the chain from that store and sends the root as well.
   // Auto-chaining only happens when no explicit chain is configured, so for 'leaf' the server
   // certificate is given twice (leaf + a harmless duplicate as the "chain").
-  const serverCert =
-    (opts.serverChain ?? 'leaf') === 'leaf' ? siteCerts.pem.server + siteCerts.pem.server : siteCerts.pem.server;
+  let server = { cert: siteCerts.pem.server, key: siteCerts.pem.serverKey };
+  if (opts.serverCertValidity) {
+    const dated = await generateDatedCertAsync(certDir, { cert: siteCerts.paths.root, key: siteCerts.paths.rootKey }, {
+      kind: 'server',
+      site: certOpts,
+      ...opts.serverCertValidity,
+    });
+    server = { cert: readFileSync(dated.cert, 'utf8'), key: readFileSync(dated.key, 'utf8') };
+  }
+  const serverCert = (opts.serverChain ?? 'leaf') === 'leaf' ? server.cert + server.cert : server.cert;
   const tlsOptions = {
-    key: siteCerts.pem.serverKey,
+    key: server.key,
     cert: serverCert,
     ca: siteCerts.pem.root,
     requestCert: true,
@@ -677,7 +692,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return;
     }
     if (fault?.kind === 'status') {
-      respond(textReply(fault.status, fault.body ?? ''));
+      respond(textReply(fault.status, fault.body ?? '', fault.headers));
+      return;
+    }
+    if (fault?.kind === 'gzip-bomb' || fault?.kind === 'trickle') {
+      entry.status = 200;
+      finished();
+      if (fault.kind === 'gzip-bomb') sendGzipBomb(res, fault.inflatedMiB);
+      else sendTrickle(res, fault.intervalMs ?? 200);
       return;
     }
 

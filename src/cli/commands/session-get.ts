@@ -64,6 +64,7 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   WATCH_OPTIONS.waitUntilEmpty,
   COMMON_OPTIONS.concurrency,
   COMMON_OPTIONS.timeout,
+  COMMON_OPTIONS.maxResponseSize,
   COMMON_OPTIONS.logFile,
 ];
 
@@ -124,7 +125,7 @@ export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext
     sortBy: opts.sortBy,
   };
   const quiet = { ...ctx, log: repeatLog(ctx.log) };
-  const read = (repeat: boolean) => readSnapshot(clients, query, repeat ? quiet : ctx);
+  const read = (repeat: boolean, signal = ctx.signal) => readSnapshot(clients, query, { ...(repeat ? quiet : ctx), signal });
   const started = Date.now();
   try {
     if (opts.waitUntilEmptyMinutes !== undefined || opts.watchSeconds !== undefined) {

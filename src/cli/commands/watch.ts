@@ -4,10 +4,11 @@
  * compact JSON object (json, summary-json). `--wait-until-empty <minutes>` checks until no session
  * is left — exit 0 — or the time runs out — exit 5, naming who is still connected.
  */
+import { setMaxListeners } from 'node:events';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthError, CliError, ExitCode, UsageError, WaitTimeoutError, errorMessage } from '../../errors.js';
-import { write } from '../../io/streams.js';
+import { outputClosed, write } from '../../io/streams.js';
 import { summaryLine, formatChange, toSummaryJson } from '../../render/summary.js';
 import { summarize } from '../../sessions/summary.js';
 import type { CommandContext } from '../context.js';
@@ -15,8 +16,11 @@ import type { GetOutputFormat } from '../options.js';
 import { failureOutcome } from './listing.js';
 import { writeSnapshot, type Snapshot } from './snapshot.js';
 
-/** Reads the site once; `repeat` is true from the second reading on (quieter logging). */
-export type ReadSnapshot = (repeat: boolean) => Promise<Snapshot>;
+/**
+ * Reads the site once; `repeat` is true from the second reading on (quieter logging). `signal`
+ * (default: the run's) stops the reading: Ctrl-C, or --wait-until-empty's deadline.
+ */
+export type ReadSnapshot = (repeat: boolean, signal?: AbortSignal) => Promise<Snapshot>;
 
 export interface WatchSettings {
   intervalMs: number;
@@ -54,13 +58,16 @@ async function readOnce(
   repeat: boolean,
   ctx: CommandContext,
   report: (snapshot: Snapshot) => Promise<void>,
-): Promise<{ snapshot: Snapshot; failed: number } | { error: unknown }> {
+  deadline?: AbortSignal,
+): Promise<{ snapshot: Snapshot; failed: number } | { error: unknown } | { cutShort: true }> {
   let snapshot: Snapshot;
   try {
-    snapshot = await read(repeat);
+    snapshot = await read(repeat, deadline);
   } catch (error) {
+    if (deadline?.aborted && !ctx.signal?.aborted) return { cutShort: true };
     return { error };
   }
+  if (deadline?.aborted && !ctx.signal?.aborted) return { cutShort: true };
   if (ctx.signal?.aborted) return { error: new CliError('interrupted', ExitCode.Failure) };
   const { failures, results } = snapshot.listing;
   if (failures.length > 0 && results.length === 0) {
@@ -147,7 +154,8 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
   /** The first successful reading: its time and count (not the whole snapshot, kept for hours). */
   let first: { time: Date; total: number } | undefined;
   let frames = 0;
-  for (let reading = 0; !signal?.aborted; reading++) {
+  // Stops on Ctrl-C, and when stdout can take no more (`--watch 5 | head -3`, a full disk).
+  for (let reading = 0; !signal?.aborted && !outputClosed(io); reading++) {
     const started = Date.now();
     const outcome = await readOnce(read, reading > 0, ctx, async (snapshot) => {
       first ??= { time: snapshot.time, total: snapshot.rows.length };
@@ -171,7 +179,7 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
         await write(io.stdout, `${line}${failed > 0 ? ` failed=${failed}` : ''}\n`);
       }
     });
-    if (signal?.aborted) break;
+    if (signal?.aborted || outputClosed(io)) break;
     if ('error' in outcome) {
       if (isFatal(outcome.error, first === undefined)) throw outcome.error;
       log.error(`Refresh at ${clock(new Date())} failed: ${errorMessage(outcome.error)}; trying again in ${seconds(settings.intervalMs)}`);
@@ -209,37 +217,55 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   let checks = 0;
   const interrupted = (): CliError =>
     new CliError(`interrupted while waiting for the sessions to end (${checks} checks)`, ExitCode.Failure);
-  for (;;) {
-    const started = Date.now();
-    const outcome = await readOnce(read, checks > 0, ctx, async () => undefined);
-    checks++;
-    if (signal?.aborted) throw interrupted();
-    const remaining = deadline - Date.now();
-    const next = remaining > 0 ? `; next check in ${seconds(Math.min(settings.intervalMs, remaining))}, ${formatDuration(remaining)} left` : '';
-    if ('error' in outcome) {
-      if (isFatal(outcome.error, last === undefined)) throw outcome.error;
-      lastError = outcome.error;
-      lastCheckFailed = true;
-      log.error(`Check ${checks} failed: ${errorMessage(outcome.error)}${next}`);
-    } else {
-      const { snapshot, failed } = outcome;
-      last = snapshot;
-      lastCheckFailed = false;
-      unreadPairs = failed;
-      if (failed === 0 && snapshot.rows.length === 0) {
-        await writeSnapshot(io.stdout, settings.format, snapshot);
-        log.info(`No sessions left (check ${checks}, after ${formatDuration(Date.now() - start)})`);
-        return;
+  // The deadline also stops a check whose requests hang (a node that answers slowly, within
+  // --timeout each time): the wait ends on time whatever the site does.
+  const timeUp = new AbortController();
+  const timer = setTimeout(() => timeUp.abort(), settings.timeoutMs);
+  const stop = signal ? AbortSignal.any([signal, timeUp.signal]) : timeUp.signal;
+  setMaxListeners(0, stop); // every request in flight listens on it
+  try {
+    for (;;) {
+      const started = Date.now();
+      const outcome = await readOnce(read, checks > 0, ctx, async () => undefined, stop);
+      checks++;
+      if (signal?.aborted) throw interrupted();
+      const remaining = deadline - Date.now();
+      const next = remaining > 0 ? `; next check in ${seconds(Math.min(settings.intervalMs, remaining))}, ${formatDuration(remaining)} left` : '';
+      if ('cutShort' in outcome) {
+        log.warn(`Check ${checks} was still waiting for answers when the time ran out`);
+        lastCheckFailed = true;
+        lastError = new WaitTimeoutError(
+          `could not read the sessions within ${formatDuration(settings.timeoutMs)}: the site had not answered when the time ran out`,
+        );
+        break;
       }
-      if (snapshot.rows.length === 0) {
-        log.warn(`No sessions on the nodes that answered, but ${failed} (virtual proxy, node) pairs could not be read: not empty yet${next}`);
+      if ('error' in outcome) {
+        if (isFatal(outcome.error, last === undefined)) throw outcome.error;
+        lastError = outcome.error;
+        lastCheckFailed = true;
+        log.error(`Check ${checks} failed: ${errorMessage(outcome.error)}${next}`);
       } else {
-        log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
+        const { snapshot, failed } = outcome;
+        last = snapshot;
+        lastCheckFailed = false;
+        unreadPairs = failed;
+        if (failed === 0 && snapshot.rows.length === 0) {
+          await writeSnapshot(io.stdout, settings.format, snapshot);
+          log.info(`No sessions left (check ${checks}, after ${formatDuration(Date.now() - start)})`);
+          return;
+        }
+        if (snapshot.rows.length === 0) {
+          log.warn(`No sessions on the nodes that answered, but ${failed} (virtual proxy, node) pairs could not be read: not empty yet${next}`);
+        } else {
+          log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
+        }
       }
+      if (remaining <= 0) break;
+      await pause(Math.min(started + settings.intervalMs, deadline) - Date.now(), signal);
+      if (signal?.aborted) throw interrupted();
     }
-    if (remaining <= 0) break;
-    await pause(Math.min(started + settings.intervalMs, deadline) - Date.now(), signal);
-    if (signal?.aborted) throw interrupted();
+  } finally {
+    clearTimeout(timer);
   }
   const waited = formatDuration(settings.timeoutMs);
   if (last === undefined) {
