@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,5 +218,30 @@ describe('files other users can read', () => {
     const r = await runCli(getArgs(sim.cliArgs(), '--log-file', log));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`warn: log file ${log} is readable by other users \\(mode 644\\); run: chmod 600 ${log}\n`));
+  });
+});
+
+describe('secrets stay out of every log level (kept from issue 12)', () => {
+  it('no key or certificate text on stdout, stderr or in the log file, at each level, with a failing node', async () => {
+    const secrets = [
+      sim.siteCerts.pem.clientKey.split('\n')[1] as string,
+      sim.siteCerts.pem.client.split('\n')[1] as string,
+      sim.siteCerts.pem.root.split('\n')[1] as string,
+      'PRIVATE KEY',
+      'BEGIN CERTIFICATE',
+    ];
+    await sim.setFault('dev1', { kind: 'status', status: 500, body: 'boom' });
+    try {
+      for (const level of ['error', 'warn', 'info', 'verbose', 'debug', 'silly']) {
+        const log = join(dir, `secrets-${level}.log`);
+        const r = await runCli(getArgs(sim.cliArgs(), '--log-level', level, '--log-file', log));
+        assert.equal(r.code, 3, r.stderr);
+        const all = r.stdout + r.stderr + readFileSync(log, 'utf8');
+        assert.match(all, /HTTP 500/, `${level}: the failure was logged`);
+        for (const secret of secrets) assert.ok(!all.includes(secret), `${level}: leaked ${secret.slice(0, 20)}`);
+      }
+    } finally {
+      await sim.setFault('dev1', undefined);
+    }
   });
 });

@@ -101,6 +101,27 @@ describe('rows', () => {
     assert.deepEqual(rows.map((r) => r.sessionId), ['3', '2', '1', '0'], 'input left as it was');
   });
 
+  it("builds a virtual proxy's load-balancing text once, however many nodes it is linked to", async () => {
+    // A list of N nodes on a virtual proxy linked to N nodes must not be held N times (N² memory).
+    const site = await loadSite(qrs, {}, silentLog);
+    const vp = site.virtualProxies[0];
+    assert.ok(vp);
+    let reads = 0;
+    const nodes = Array.from({ length: 50 }, (_, i) => ({ id: `n${i}`, name: `node${i}`, hostName: `node${i}.lab` }));
+    const counted: VirtualProxyConfig = {
+      ...vp,
+      get loadBalancingServerNodes() {
+        reads++;
+        return nodes;
+      },
+    };
+    const rows = site.proxies.flatMap((node) => targetRows({ vp: counted, node }, [session(node.id, 'D', 'u')]));
+    assert.equal(rows.length, site.proxies.length);
+    assert.ok(site.proxies.length > 1);
+    assert.equal(reads, 1);
+    assert.ok(rows.every((row) => row.loadBalancingNodes === nodes.map((n) => `${n.name}: ${n.hostName}`).join('\n')));
+  });
+
   it('counts sessions per proxy, zero counts included, in QRS order', async () => {
     const site = await loadSite(qrs, {}, silentLog);
     const [target] = planTargets(site, site.proxies);
