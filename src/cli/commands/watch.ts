@@ -206,6 +206,9 @@ function countText(snapshot: Snapshot): string {
  * (exit 5, the sessions still there on stdout). A reading with failed pairs never counts as empty:
  * the sessions on the nodes that did not answer are unknown.
  */
+/** How long after the deadline of --wait-until-empty a check still in flight may take. */
+export const LAST_CHECK_MS = 10_000;
+
 export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings, ctx: CommandContext): Promise<void> {
   const { io, log, signal } = ctx;
   const start = Date.now();
@@ -218,9 +221,10 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   const interrupted = (): CliError =>
     new CliError(`interrupted while waiting for the sessions to end (${checks} checks)`, ExitCode.Failure);
   // The deadline also stops a check whose requests hang (a node that answers slowly, within
-  // --timeout each time): the wait ends on time whatever the site does.
+  // --timeout each time, or QRS then QPS then a retry): the wait ends on time whatever the site
+  // does. The last check starts at the deadline, so it gets LAST_CHECK_MS to finish.
   const timeUp = new AbortController();
-  const timer = setTimeout(() => timeUp.abort(), settings.timeoutMs);
+  const timer = setTimeout(() => timeUp.abort(), settings.timeoutMs + LAST_CHECK_MS);
   const stop = signal ? AbortSignal.any([signal, timeUp.signal]) : timeUp.signal;
   setMaxListeners(0, stop); // every request in flight listens on it
   try {
