@@ -22,10 +22,10 @@ export function buildProgram(deps: Deps): Command {
     `
 Exit codes:
   0  success (also when no sessions are found)
-  1  failure: API, network or unexpected error; or a confirmation answered no
+  1  failure: API, network or unexpected error; a confirmation answered no; stdout or the log file not writable
   2  usage error: bad option or value, unreadable file, delete without --yes off a terminal
   3  partial: some proxy nodes, virtual proxies or deletions failed; the rest was done
-  4  TLS or authorisation failure (certificate not trusted, host name mismatch, 401/403)
+  4  TLS or authorisation failure (certificate not trusted or expired, host name mismatch, TLS < 1.2, 401/403)
   5  --wait-until-empty ran out of time`,
   );
   configureTree(program, deps);

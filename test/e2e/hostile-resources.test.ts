@@ -76,20 +76,20 @@ describe('the size of an answer is bounded after decompression', () => {
 
 describe('--timeout bounds the whole request, body included', () => {
   it('a body trickled a byte at a time ends at --timeout: the node named, exit 3', async () => {
-    const r = await withFault('dev1', { kind: 'trickle', intervalMs: 50 }, getArgs(sim.cliArgs(), '--timeout', '2'), 30_000);
+    const r = await withFault('dev1', { kind: 'trickle', intervalMs: 50 }, getArgs(sim.cliArgs(), '--timeout', '5'), 30_000);
     assert.equal(r.signal, null, 'ended by itself, not by the test guard');
     assert.equal(r.code, 3, r.stderr);
     assert.deepEqual(listing(r.stdout), CENTRAL_ROWS);
-    assert.match(r.stderr, /Could not get sessions for virtual proxy 'finance' on dev1 \(127\.0\.0\.3:\d+\): no answer from QPS at 127\.0\.0\.3:\d+ within 2 s \(GET \/qps\/finance\/session\)/);
+    assert.match(r.stderr, /Could not get sessions for virtual proxy 'finance' on dev1 \(127\.0\.0\.3:\d+\): no answer from QPS at 127\.0\.0\.3:\d+ within 5 s \(GET \/qps\/finance\/session\)/);
     noStack(r);
   });
 
   it('QRS trickling its answer: exit 1 naming QRS and the timeout', async () => {
-    const r = await withFault('qrs', { kind: 'trickle', intervalMs: 50 }, getArgs(sim.cliArgs(), '--timeout', '2'), 30_000);
+    const r = await withFault('qrs', { kind: 'trickle', intervalMs: 50 }, getArgs(sim.cliArgs(), '--timeout', '5'), 30_000);
     assert.equal(r.signal, null, 'ended by itself, not by the test guard');
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, /error: no answer from QRS at 127\.0\.0\.1:\d+ within 2 s \(GET \/qrs\/(virtualproxyconfig|proxyservice)\/full\)/);
+    assert.match(r.stderr, /error: no answer from QRS at 127\.0\.0\.1:\d+ within 5 s \(GET \/qrs\/(virtualproxyconfig|proxyservice)\/full\)/);
   });
 
   it("--wait-until-empty's deadline holds while a node trickles its answer (--timeout 3600): exit 5", async () => {
