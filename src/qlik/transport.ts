@@ -305,7 +305,7 @@ export class QlikTransport {
       default:
         break;
     }
-    if (/unsupported protocol|alert protocol version|wrong version number|no protocols available/i.test(message)) {
+    if (/unsupported protocol|alert protocol version/i.test(message)) {
       return new AuthError(`${service} at ${endpoint} offers only TLS versions older than 1.2, which Node.js refuses`, info, {
         code: code ?? 'EPROTO',
         cause: err,
