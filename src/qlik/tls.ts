@@ -173,7 +173,11 @@ function parsePrivateKey(pem: string, path: string, passphrase: string | undefin
           : `--auth-cert-key-file: wrong password for ${path}`,
       );
     }
-    if (/bad decrypt/i.test(errorMessage(err))) throw new UsageError(`--auth-cert-key-file: wrong password for ${path}`);
+    // A wrong password usually fails as "bad decrypt"; about 1 in 300 decrypts to bytes with valid
+    // padding that then fail to decode ("unsupported"). For an encrypted key both mean the password.
+    if (/bad decrypt/i.test(errorMessage(err)) || /ENCRYPTED/.test(pem)) {
+      throw new UsageError(`--auth-cert-key-file: wrong password for ${path}`);
+    }
     throw new UsageError(`--auth-cert-key-file: ${path} is not a PEM private key`);
   }
 }
