@@ -6,6 +6,10 @@
  *   character that can reorder or hide text (bidirectional overrides, line separators) becomes a
  *   visible escape such as `\x1b` or `\u009b`, so no escape sequence from the site ever reaches the
  *   terminal. Newlines in site text are escaped too; only the layout's own newlines stay.
+ * - `shownLines()` for a whole message or screen that ctrl-q laid out: the same escapes for every
+ *   character but `\n`, so its lines stay lines. The site values inside must have been through
+ *   `shown()` already (a newline of theirs would otherwise start a line); the logger and the prompts
+ *   apply it to everything they print, so a value that missed `shown()` still cannot send an escape.
  * - `jsonSafe()` for JSON text: the string values stay exactly the same, but the characters that
  *   JSON.stringify leaves raw (DEL, C1, U+2028/U+2029, bidi controls) are written as `\uXXXX`.
  */
@@ -15,6 +19,8 @@
 /* eslint-disable no-control-regex */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_TEST = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+/** The same, but for `\n`. */
+const UNSAFE_BUT_NEWLINE_TEST = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 /* eslint-enable no-control-regex */
 
 /** Outside strings JSON.stringify writes none of these, and inside them it leaves these raw. */
@@ -38,6 +44,11 @@ function visible(char: string): string {
 export function shown(text: string): string {
   // The test first: almost all text is clean, and then no new string is made.
   return UNSAFE_TEST.test(text) ? text.replace(UNSAFE, visible) : text;
+}
+
+/** Text laid out by ctrl-q (site values in it already `shown()`): every unsafe character but `\n` escaped. */
+export function shownLines(text: string): string {
+  return UNSAFE_BUT_NEWLINE_TEST.test(text) ? text.replace(UNSAFE, (char) => (char === '\n' ? char : visible(char))) : text;
 }
 
 /** Any value as shown text (`String()` of it first); for error messages and reasons. */

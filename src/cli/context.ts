@@ -1,5 +1,6 @@
 /** What every command run receives: the process's streams and environment, and a logger. */
 import { CliError, ExitCode, errorMessage, markReported } from '../errors.js';
+import { shown } from '../safe-text.js';
 import type { AppLogger } from '../io/logger.js';
 import type { Prompter } from '../io/prompter.js';
 import type { IOStreams } from '../io/streams.js';
@@ -33,9 +34,10 @@ export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'log
   try {
     await run({ ...deps, log });
   } catch (err) {
-    // Errors go through the logger too, so a --log-file keeps them.
-    const hint = err instanceof CliError && err.hint ? `\n${err.hint}` : '';
-    log.error(`${errorMessage(err)}${hint}`);
+    // Errors go through the logger too, so a --log-file keeps them. The message and the hint are a
+    // line each: a newline inside one (from site text) is shown as \n.
+    const hint = err instanceof CliError && err.hint ? `\n${shown(err.hint)}` : '';
+    log.error(`${shown(errorMessage(err))}${hint}`);
     if (err instanceof Error && err.stack) log.debug(err.stack);
     markReported(err);
     await finish(deps, log);

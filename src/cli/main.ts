@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode, errorMessage, isReported } from '../errors.js';
+import { shown, shownLines } from '../safe-text.js';
 import { VERSION } from '../version.js';
 import type { Deps } from './context.js';
 import { newSessionDeleteCommand } from './commands/session-delete.js';
@@ -69,9 +70,10 @@ function handleError(err: unknown, argv: readonly string[], deps: Deps): number 
   }
   const stderr = deps.io.stderr;
   if (!isReported(err)) {
-    stderr.write(`error: ${errorMessage(err)}\n`);
-    if (err instanceof CliError && err.hint) stderr.write(`${err.hint}\n`);
-    if (wantsStack(argv, deps) && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+    // Messages may carry site text (host names, server answers): one line each, escapes visible.
+    stderr.write(`error: ${shown(errorMessage(err))}\n`);
+    if (err instanceof CliError && err.hint) stderr.write(`${shown(err.hint)}\n`);
+    if (wantsStack(argv, deps) && err instanceof Error && err.stack) stderr.write(`${shownLines(err.stack)}\n`);
   }
   if (err instanceof CliError) return err.exitCode;
   if (!(err instanceof Error) || !wantsStack(argv, deps)) {

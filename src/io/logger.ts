@@ -6,6 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import winston from 'winston';
 import { UsageError } from '../errors.js';
+import { shownLines } from '../safe-text.js';
 import type { LogLevel } from '../cli/options.js';
 import { readableByOthersWarning } from './file-mode.js';
 
@@ -36,12 +37,21 @@ export interface LoggerOptions {
 
 const COLORS: Record<string, string> = { error: '\x1b[31m', warn: '\x1b[33m', verbose: '\x1b[36m', debug: '\x1b[35m', silly: '\x1b[90m' };
 
+/**
+ * The message as it may be printed: no control character reaches the terminal or the file, whatever
+ * a caller forgot. Only the message's own line breaks stay; site values are `shown()` where they are
+ * put into a message, so a newline of theirs cannot start a line here.
+ */
+function printable(message: unknown): string {
+  return shownLines(String(message));
+}
+
 /** Opens the log file first, so an unusable path is a usage error before anything is sent. */
 export async function createAppLogger(options: LoggerOptions): Promise<AppLogger> {
   const detailed = options.level === 'debug' || options.level === 'silly';
   const consoleFormat = winston.format.printf((info) => {
     const level = info.level;
-    const message = String(info.message);
+    const message = printable(info.message);
     const stamp = detailed ? `${String(info.timestamp)} ` : '';
     if (level === 'info' && !detailed) return message;
     const label = options.color && COLORS[level] ? `${COLORS[level]}${level}\x1b[0m` : level;
@@ -69,7 +79,7 @@ export async function createAppLogger(options: LoggerOptions): Promise<AppLogger
     transports.push(
       new winston.transports.Stream({
         stream: file,
-        format: winston.format.printf((info) => `${String(info.timestamp)} ${info.level}: ${String(info.message)}`),
+        format: winston.format.printf((info) => `${String(info.timestamp)} ${info.level}: ${printable(info.message)}`),
       }),
     );
   }

@@ -4,6 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { CancelledError } from '../errors.js';
+import { shownLines } from '../safe-text.js';
 
 export interface Choice {
   name: string;
@@ -32,9 +33,16 @@ export function inquirerPrompter(input: Readable, output: Writable): Prompter {
       throw err;
     }
   };
+  // Questions and choices are built from shown() site text; no control character but a line break
+  // reaches the terminal even if one was missed.
   return {
-    confirm: (message) => ask<boolean>({ type: 'confirm', message, default: false }),
+    confirm: (message) => ask<boolean>({ type: 'confirm', message: shownLines(message), default: false }),
     checklist: (message, choices) =>
-      ask<string[]>({ type: 'checkbox', message, choices: choices.map((c) => ({ name: c.name, value: c.value })), pageSize: 15 }),
+      ask<string[]>({
+        type: 'checkbox',
+        message: shownLines(message),
+        choices: choices.map((c) => ({ name: shownLines(c.name), value: c.value })),
+        pageSize: 15,
+      }),
   };
 }

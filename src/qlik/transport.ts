@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { AuthError, QlikApiError, errorMessage, type QlikService, type RequestInfo } from '../errors.js';
 import type { Log } from '../io/logger.js';
+import { shown } from '../safe-text.js';
 import type { TlsMaterial } from './tls.js';
 
 export interface QlikUser {
@@ -128,7 +129,7 @@ export class QlikTransport {
       } catch (err) {
         if (!(err instanceof QlikApiError) || !err.transient || req.signal?.aborted) throw err;
         if (attempt >= retries) throw this.explainPersistentReset(err, req);
-        this.options.log.verbose(`${err.message}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
+        this.options.log.verbose(`${shown(err.message)}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
         await sleep(delay, req.signal);
         delay *= 2;
       }
@@ -142,7 +143,7 @@ export class QlikTransport {
     const info: RequestInfo = { service: req.service, method: req.method, host: req.host, port: req.port, path: req.path };
     const started = Date.now();
     const { log } = this.options;
-    log.debug(`${req.method} https://${formatHost(req.host)}:${req.port}${req.path}`);
+    log.debug(`${req.method} https://${shown(formatHost(req.host))}:${req.port}${req.path}`);
     let status: number;
     let body: string;
     // axios's own timeout is a socket inactivity timer: a body trickled a byte at a time never

@@ -1,5 +1,10 @@
-/** What session-delete reports: the Ctrl-Q-worded lines, the JSON report and the dry-run plan. */
+/**
+ * What session-delete reports: the Ctrl-Q-worded lines, the JSON report and the dry-run plan. The
+ * text for people (lines, plan table, the confirmation's scope) is built from shown() site text; the
+ * JSON keeps the values exactly.
+ */
 import type { QpsSession } from '../qlik/types.js';
+import { shown } from '../safe-text.js';
 import type { DeletePlan, DeleteResult, PlanItem, SessionOutcome } from '../sessions/delete.js';
 import type { Target } from '../sessions/site.js';
 import { renderTable } from './table.js';
@@ -14,18 +19,19 @@ export interface ReportEntry {
   reason?: string;
 }
 
+/** `DIR\id (name)`, shown text. */
 export function userLabel(session: QpsSession): string {
-  const name = session.UserName ? ` (${session.UserName})` : '';
-  return `${session.UserDirectory}\\${session.UserId}${name}`;
+  const name = session.UserName ? ` (${shown(session.UserName)})` : '';
+  return `${shown(session.UserDirectory)}\\${shown(session.UserId)}${name}`;
 }
 
 /** Ctrl-Q's wording. */
 export function deletedLine(outcome: SessionOutcome): string {
-  return `Session ID "${outcome.session.SessionId}" successfully deleted. User: ${userLabel(outcome.session)}`;
+  return `Session ID "${shown(outcome.session.SessionId)}" successfully deleted. User: ${userLabel(outcome.session)}`;
 }
 
 export function notFoundLine(sessionId: string): string {
-  return `Session ID "${sessionId}" not found`;
+  return `Session ID "${shown(sessionId)}" not found`;
 }
 
 export function entry(target: Target, session: QpsSession, reason?: string): ReportEntry {
@@ -75,11 +81,11 @@ export function jsonPlan(plan: DeletePlan): JsonPlan {
 
 export function planTable(plan: DeletePlan): string {
   const rows = plan.items.flatMap(itemEntries).map((e) => [
-    e.virtualProxy ?? '',
-    e.proxyHost ?? '',
-    `${e.userDirectory ?? ''}\\${e.userId ?? ''}`,
-    e.userName ?? '',
-    e.sessionId,
+    shown(e.virtualProxy ?? ''),
+    shown(e.proxyHost ?? ''),
+    `${shown(e.userDirectory ?? '')}\\${shown(e.userId ?? '')}`,
+    shown(e.userName ?? ''),
+    shown(e.sessionId),
     e.method === 'user' ? 'user teardown' : 'session',
   ]);
   return renderTable(['Virtual proxy prefix', 'Proxy host', 'User', 'User name', 'Session ID', 'Deleted by'], rows);
@@ -87,8 +93,8 @@ export function planTable(plan: DeletePlan): string {
 
 /** "5 sessions on 2 proxy nodes (a, b) and 3 virtual proxies ((default), finance, win)" */
 export function describeScope(sessionCount: number, targets: readonly Target[]): string {
-  const hosts = [...new Set(targets.map((t) => t.node.host))];
-  const prefixes = [...new Set(targets.map((t) => (t.vp.prefix === '' ? '(default)' : t.vp.prefix)))];
+  const hosts = [...new Set(targets.map((t) => t.node.host))].map(shown);
+  const prefixes = [...new Set(targets.map((t) => (t.vp.prefix === '' ? '(default)' : t.vp.prefix)))].map(shown);
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
   return `${plural(sessionCount, 'session')} on ${plural(hosts.length, 'proxy node')} (${hosts.join(', ')}) and ${plural(prefixes.length, 'virtual proxy').replace(/proxys$/, 'proxies')} (${prefixes.join(', ')})`;
 }

@@ -1,8 +1,9 @@
 /** How session-get shows its result: Ctrl-Q's ten table columns and header block, and the proxy list. */
 import type { Writable } from 'node:stream';
 import { write } from '../io/streams.js';
-import type { ProxyCount, SessionRow } from '../sessions/rows.js';
-import { renderTable, renderTableChunks, CLI_TABLE3_MAX_ROWS } from './table.js';
+import { isMultiLineField, siteLines, type ProxyCount, type SessionRow } from '../sessions/rows.js';
+import { shown, shownLines } from '../safe-text.js';
+import { renderTable, tableChunks } from './table.js';
 
 export const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] = [
   ['Virtual proxy description', 'vpDescription'],
@@ -24,20 +25,24 @@ export function sessionsHeader(total: number, perProxy: readonly ProxyCount[]): 
     `Total number of sessions: ${total}`,
     '',
     'Sessions per proxy service:',
-    ...perProxy.map((p) => `   ${p.name}: ${p.host}: ${p.count}`),
+    ...perProxy.map((p) => `   ${shown(p.name)}: ${shown(p.host)}: ${p.count}`),
   ];
   return `${lines.join('\n')}\n\n`;
+}
+
+/** A row's cell as the table shows it: site text made safe; in a multi-line field, its lines stay lines. */
+function shownCell(row: SessionRow, field: keyof SessionRow): string {
+  if (!isMultiLineField(field)) return shown(row[field]);
+  // Almost always every newline in the field is one between its lines; else the row kept the lines.
+  const lines = siteLines(row, field);
+  return lines === undefined ? shownLines(row[field]) : lines.map(shown).join('\n');
 }
 
 export async function writeSessionsTable(out: Writable, rows: readonly SessionRow[], perProxy: readonly ProxyCount[]): Promise<void> {
   await write(out, sessionsHeader(rows.length, perProxy));
   const head = SESSION_COLUMNS.map(([title]) => title);
-  const cells = rows.map((row) => SESSION_COLUMNS.map(([, field]) => row[field]));
-  if (cells.length <= CLI_TABLE3_MAX_ROWS) {
-    await write(out, `${renderTable(head, cells)}\n`);
-    return;
-  }
-  for (const chunk of renderTableChunks(head, cells)) await write(out, chunk);
+  const cells = rows.map((row) => SESSION_COLUMNS.map(([, field]) => shownCell(row, field)));
+  for (const chunk of tableChunks(head, cells)) await write(out, chunk);
   await write(out, '\n');
 }
 
@@ -51,6 +56,6 @@ export interface ProxySummary {
 export function proxyServicesTable(proxies: readonly ProxySummary[]): string {
   return renderTable(
     ['Name', 'Host name', 'Id', 'Linked virtual proxies'],
-    proxies.map((p) => [p.name, p.host, p.id, String(p.linkedVirtualProxies)]),
+    proxies.map((p) => [shown(p.name), shown(p.host), shown(p.id), String(p.linkedVirtualProxies)]),
   );
 }

@@ -3,7 +3,8 @@
  * form a watch writes to a pipe per refresh.
  */
 import type { SessionSummary, VirtualProxyCount } from '../sessions/summary.js';
-import { CLI_TABLE3_MAX_ROWS, renderTable, renderTableChunks } from './table.js';
+import { shown } from '../safe-text.js';
+import { renderTable } from './table.js';
 
 /** The summary-json document; its keys are part of the interface scripts rely on. */
 export interface SummaryJson {
@@ -29,13 +30,13 @@ export function toSummaryJson(summary: SessionSummary): SummaryJson {
   };
 }
 
-/** `(default)` for the default virtual proxy; the cookie header too when a prefix is listed twice. */
+/** `(default)` for the default virtual proxy; the cookie header too when a prefix is listed twice. Shown text. */
 export function virtualProxyLabels(vps: readonly VirtualProxyCount[]): string[] {
   const seen = new Map<string, number>();
   for (const vp of vps) seen.set(vp.prefix.toLowerCase(), (seen.get(vp.prefix.toLowerCase()) ?? 0) + 1);
   return vps.map((vp) => {
-    const name = vp.prefix === '' ? '(default)' : vp.prefix;
-    return (seen.get(vp.prefix.toLowerCase()) ?? 0) > 1 ? `${name} [${vp.sessionCookieHeaderName}]` : name;
+    const name = vp.prefix === '' ? '(default)' : shown(vp.prefix);
+    return (seen.get(vp.prefix.toLowerCase()) ?? 0) > 1 ? `${name} [${shown(vp.sessionCookieHeaderName)}]` : name;
   });
 }
 
@@ -56,7 +57,7 @@ export function renderSummaryTable(summary: SessionSummary): string {
     ['Total', '', num(summary.total)],
     section(
       'Proxy nodes',
-      summary.perProxyNode.map((p) => [`${p.name} (${p.host})`, p.sessions] as const),
+      summary.perProxyNode.map((p) => [`${shown(p.name)} (${shown(p.host)})`, p.sessions] as const),
     ),
     section(
       'Virtual proxies',
@@ -64,14 +65,11 @@ export function renderSummaryTable(summary: SessionSummary): string {
     ),
     section(
       `Distinct users: ${summary.distinctUsers}`,
-      summary.users.map((u) => [u.user, u.sessions] as const),
+      summary.users.map((u) => [shown(u.user), u.sessions] as const),
     ),
   ];
-  const head = ['', '', 'Sessions'];
-  // cli-table3 measures every line of a cell again and again: thousands of users take it minutes.
-  // The line-by-line layout gives the same text at once.
-  const lines = rows.reduce((n, row) => n + Math.max(...row.map((cell) => cell.split('\n').length)), 0);
-  return lines <= CLI_TABLE3_MAX_ROWS ? renderTable(head, rows) : [...renderTableChunks(head, rows)].join('');
+  // Long lists are long cells: renderTable lays those out itself rather than with cli-table3.
+  return renderTable(['', '', 'Sessions'], rows);
 }
 
 /** `+3`, `-2`, `±0`: how a count changed. */
@@ -83,10 +81,11 @@ export function formatChange(change: number): string {
 /**
  * One line per watch refresh on a pipe:
  * `2024-05-01T10:00:00.000Z sessions=5 change=+1 users=5 Central=5 dev1=0`.
- * Node names are written as QRS has them; a space in one becomes `_` so the line splits on spaces.
+ * Node names are written as QRS has them; a space in one becomes `_` so the line splits on spaces, and
+ * control characters are shown escaped.
  */
 export function summaryLine(time: Date, summary: SessionSummary, changeSinceFirst: number): string {
-  const nodes = summary.perProxyNode.map((p) => `${p.name.replace(/\s/g, '_')}=${p.sessions}`);
+  const nodes = summary.perProxyNode.map((p) => `${shown(p.name.replace(/\s/g, '_'))}=${p.sessions}`);
   return [
     time.toISOString(),
     `sessions=${summary.total}`,

@@ -1,14 +1,37 @@
 /**
- * Box tables in cli-table3's style. cli-table3 draws them up to a few hundred rows; it spends close
- * to a millisecond per row (and more as tables grow), so larger tables are laid out here line by
- * line, with the same characters and padding (test/unit/table.test.ts checks both give the same text).
+ * Box tables in cli-table3's style. cli-table3 draws small tables; its time grows with the cube of a
+ * cell's line count (it measures the whole cell again for every line it draws) and with the rows, so
+ * one session with 300 attributes took it minutes. Any table beyond a small cost is laid out here
+ * line by line instead, with the same characters, padding and widths, in time linear in its text
+ * (test/unit/render.test.ts checks that both give the same text).
  */
 import Table from 'cli-table3';
+import stringWidth from 'string-width';
 
 export type Cell = string;
 
-/** Tables up to this many rows are drawn by cli-table3 itself. */
-export const CLI_TABLE3_MAX_ROWS = 300;
+/**
+ * What cli-table3 may spend: the sum over all cells of (lines in the cell)³. 3,000 is 300 rows of
+ * ten one-line cells, or one cell of 14 lines; measured at a few hundred milliseconds.
+ */
+export const CLI_TABLE3_BUDGET = 3000;
+
+/** True when cli-table3 draws this table fast enough; counting stops once the budget is spent. */
+export function fitsCliTable3(head: readonly Cell[], rows: readonly (readonly Cell[])[]): boolean {
+  let cost = 0;
+  const add = (cells: readonly Cell[]): boolean => {
+    for (const cell of cells) {
+      let lines = 1;
+      for (let at = cell.indexOf('\n'); at !== -1 && lines <= 15; at = cell.indexOf('\n', at + 1)) lines++;
+      cost += lines * lines * lines;
+      if (cost > CLI_TABLE3_BUDGET) return false;
+    }
+    return true;
+  };
+  if (!add(head)) return false;
+  for (const row of rows) if (!add(row)) return false;
+  return true;
+}
 
 const H = '─';
 const V = '│';
@@ -17,14 +40,11 @@ function cellLines(cell: Cell): string[] {
   return cell.split('\n');
 }
 
-/** Code points, counting a surrogate pair once (cli-table3 counts the same for the text we print). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** Terminal columns, measured as cli-table3 measures them (wide East Asian characters count 2). */
 function displayWidth(text: string): number {
-  let width = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0xdc00 || code > 0xdfff) width++;
-  }
-  return width;
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 
 function columnWidths(head: readonly Cell[], rows: readonly (readonly Cell[])[]): number[] {
@@ -62,8 +82,12 @@ function rowLines(widths: readonly number[], row: readonly Cell[]): string {
 
 /** The whole table as text (no trailing newline), cli-table3 for small tables. */
 export function renderTable(head: readonly Cell[], rows: readonly (readonly Cell[])[]): string {
-  if (rows.length <= CLI_TABLE3_MAX_ROWS) return renderWithCliTable3(head, rows);
-  return [...renderTableChunks(head, rows)].join('');
+  return [...tableChunks(head, rows)].join('');
+}
+
+/** The table as successive pieces of text (one piece when cli-table3 draws it), for writing as it is laid out. */
+export function tableChunks(head: readonly Cell[], rows: readonly (readonly Cell[])[]): Iterable<string> {
+  return fitsCliTable3(head, rows) ? [renderWithCliTable3(head, rows)] : renderTableChunks(head, rows);
 }
 
 export function renderWithCliTable3(head: readonly Cell[], rows: readonly (readonly Cell[])[]): string {

@@ -25,20 +25,51 @@ export interface SessionRow {
   sessionId: string;
 }
 
-export function formatAttributes(attributes: readonly QpsSessionAttribute[]): string {
-  // join builds one flat string; appending with += would keep a tree of pieces per row.
+/** The fields made of lines joined by `\n` (Ctrl-Q's JSON shape). */
+export type MultiLineField = 'proxyFull' | 'loadBalancingNodes' | 'attributes';
+
+export function isMultiLineField(field: keyof SessionRow): field is MultiLineField {
+  return field === 'proxyFull' || field === 'loadBalancingNodes' || field === 'attributes';
+}
+
+/**
+ * The lines of the multi-line fields of the rare row whose site text holds a newline of its own: the
+ * joined string cannot tell that one from those between lines, a table must (it shows it as `\n`).
+ * Kept beside the row, not in it, so the JSON rows stay exactly Ctrl-Q's.
+ */
+const ownNewlines = new WeakMap<SessionRow, Partial<Record<MultiLineField, readonly string[]>>>();
+
+/** A multi-line field's lines when site text in it holds a newline; undefined when its newlines all separate lines. */
+export function siteLines(row: SessionRow, field: MultiLineField): readonly string[] | undefined {
+  return ownNewlines.get(row)?.[field];
+}
+
+/** The lines, when one of them holds a newline. */
+function withNewline(lines: readonly string[]): readonly string[] | undefined {
+  return lines.some((line) => line.includes('\n')) ? lines : undefined;
+}
+
+function attributeLines(attributes: readonly QpsSessionAttribute[]): string[] {
   const lines: string[] = [];
   for (const attribute of attributes) {
     for (const key in attribute) lines.push(`${key}: ${attribute[key]}`);
   }
-  return lines.join('\n');
+  return lines;
+}
+
+export function formatAttributes(attributes: readonly QpsSessionAttribute[]): string {
+  // join builds one flat string; appending with += would keep a tree of pieces per row.
+  return attributeLines(attributes).join('\n');
 }
 
 /** The fields every row of one (virtual proxy × node) target shares: built once per target. */
 export type RowContext = Pick<
   SessionRow,
   'vpDescription' | 'vpPrefix' | 'vpSessionCookieHeaderName' | 'proxyHost' | 'proxyName' | 'proxyFull' | 'loadBalancingNodes'
->;
+> & {
+  /** The lines of proxyFull and loadBalancingNodes, only when site text in them holds a newline. */
+  ownNewlines?: Partial<Record<MultiLineField, readonly string[]>>;
+};
 
 /**
  * A virtual proxy's load-balancing list as one string, built once per virtual proxy, not once per
@@ -58,7 +89,7 @@ function loadBalancingNodes(vp: VirtualProxyConfig): string {
 
 export function rowContext(target: Target): RowContext {
   const { vp, node } = target;
-  return {
+  const context: RowContext = {
     vpDescription: vp.description,
     vpPrefix: vp.prefix,
     vpSessionCookieHeaderName: vp.sessionCookieHeaderName,
@@ -67,10 +98,18 @@ export function rowContext(target: Target): RowContext {
     proxyFull: `${node.name}:\n${node.host}`,
     loadBalancingNodes: loadBalancingNodes(vp),
   };
+  // Rarely a name or a host name holds a newline of its own: then the table needs the lines as built.
+  const proxyFull = withNewline([`${node.name}:`, node.host]);
+  const lbNewline = vp.loadBalancingServerNodes.some((n) => n.name.includes('\n') || n.hostName.includes('\n'));
+  const lbLines = lbNewline ? vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`) : undefined;
+  if (proxyFull !== undefined || lbLines !== undefined) context.ownNewlines = { proxyFull, loadBalancingNodes: lbLines };
+  return context;
 }
 
 export function toRow(context: RowContext, session: QpsSession): SessionRow {
-  return {
+  const lines = attributeLines(session.Attributes);
+  const attributes = withNewline(lines);
+  const row: SessionRow = {
     vpDescription: context.vpDescription,
     vpPrefix: context.vpPrefix,
     vpSessionCookieHeaderName: context.vpSessionCookieHeaderName,
@@ -81,9 +120,11 @@ export function toRow(context: RowContext, session: QpsSession): SessionRow {
     userDir: session.UserDirectory,
     userId: session.UserId,
     userName: session.UserName ?? '',
-    attributes: formatAttributes(session.Attributes),
+    attributes: lines.join('\n'),
     sessionId: session.SessionId,
   };
+  if (attributes !== undefined || context.ownNewlines !== undefined) ownNewlines.set(row, { ...context.ownNewlines, attributes });
+  return row;
 }
 
 /** One target's rows; the shared strings are the same string objects in every row (100,000 rows). */

@@ -7,6 +7,7 @@ import type { Log } from '../io/logger.js';
 import type { QpsNode } from '../qlik/qps-client.js';
 import type { QrsApi } from '../qlik/qrs-client.js';
 import type { VirtualProxyConfig } from '../qlik/types.js';
+import { shown } from '../safe-text.js';
 
 export const DEFAULT_QPS_PORT = 4243;
 
@@ -91,7 +92,8 @@ export function planTargets(site: Site, proxies: readonly ProxyNode[]): Target[]
   return targets;
 }
 
+/** The pair as shown in messages (site text made safe to show). */
 export function describeTarget(target: Target): string {
-  const prefix = target.vp.prefix === '' ? '(default)' : target.vp.prefix;
-  return `virtual proxy '${prefix}' on ${target.node.name} (${target.node.host}:${target.node.port})`;
+  const prefix = target.vp.prefix === '' ? '(default)' : shown(target.vp.prefix);
+  return `virtual proxy '${prefix}' on ${shown(target.node.name)} (${shown(target.node.host)}:${target.node.port})`;
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonSafe, shown } from '../../src/safe-text.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createAppLogger } from '../../src/io/logger.js';
+import { jsonSafe, shown, shownLines } from '../../src/safe-text.js';
 
 describe('shown(): site text made safe for a terminal', () => {
   it('leaves ordinary text, accents and backslashes as they are (the same string)', () => {
@@ -18,6 +23,42 @@ describe('shown(): site text made safe for a terminal', () => {
   it('writes bidirectional overrides and line separators as \\u escapes', () => {
     assert.equal(shown('admin\u202egnp.exe'), 'admin\\u202egnp.exe');
     assert.equal(shown('a\u2028b\u2066c'), 'a\\u2028b\\u2066c');
+  });
+});
+
+describe('shownLines(): a layout with its own line breaks', () => {
+  it('keeps \\n and escapes every other control character', () => {
+    assert.equal(shownLines('one\ntwo\x1b[2J\rthree\u009b'), 'one\ntwo\\x1b[2J\\rthree\\u009b');
+  });
+
+  it('returns clean text, line breaks and all, as the same string', () => {
+    const text = 'Available proxy services:\n┌──┐\n│ Åsa │';
+    assert.equal(shownLines(text), text);
+  });
+
+  it('leaves shown() text as it is', () => {
+    const once = shown('a\x1b]0;t\x07\nb');
+    assert.equal(shownLines(once), once);
+    assert.equal(shown(once), once);
+  });
+});
+
+describe('the logger', () => {
+  it('writes no control character from a message to stderr or the log file; the layout keeps its lines and colours', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ctrlq-log-'));
+    try {
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => (text += d));
+      const logFile = join(dir, 'run.log');
+      const log = await createAppLogger({ level: 'info', stderr, color: true, logFile });
+      log.warn('proxy \x1b]0;owned\x07 at\nhost \u009b2J\r');
+      await log.close();
+      assert.equal(text, '\x1b[33mwarn\x1b[0m: proxy \\x1b]0;owned\\x07 at\nhost \\u009b2J\\r\n');
+      assert.match(readFileSync(logFile, 'utf8'), /^\S+ warn: proxy \\x1b\]0;owned\\x07 at\nhost \\u009b2J\\r\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

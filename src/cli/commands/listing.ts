@@ -4,6 +4,7 @@
  */
 import { errorMessage, CliError, PartialFailureError } from '../../errors.js';
 import { createProgress } from '../../io/progress.js';
+import { shown } from '../../safe-text.js';
 import { describeTarget } from '../../sessions/site.js';
 import type { SessionConverter } from '../../sessions/fetch.js';
 import { listSessions, type ListQuery, type Listing } from '../../sessions/list.js';
@@ -34,10 +35,10 @@ export async function listWithReport<S>(
         }
         for (const vp of planned.unlinked) {
           log.warn(
-            `Virtual proxy is not linked to any proxy. Prefix="${vp.prefix}", Session cookie header name="${vp.sessionCookieHeaderName}"`,
+            `Virtual proxy is not linked to any proxy. Prefix="${shown(vp.prefix)}", Session cookie header name="${shown(vp.sessionCookieHeaderName)}"`,
           );
         }
-        for (const prefix of planned.unknownPrefixes) log.warn(`No virtual proxy with prefix "${prefix}" on this site`);
+        for (const prefix of planned.unknownPrefixes) log.warn(`No virtual proxy with prefix "${shown(prefix)}" on this site`);
         if (planned.targets.length === 0) {
           log.warn('No virtual proxy in the selection is linked to a selected proxy service: there are no sessions to read');
         }
@@ -58,7 +59,7 @@ export function failureOutcome(listing: Listing<unknown>, ctx: CommandContext): 
   const { failures, results } = listing;
   if (failures.length === 0) return undefined;
   for (const failure of failures) {
-    ctx.log.error(`Could not get sessions for ${describeTarget(failure.target)}: ${failure.reason}`);
+    ctx.log.error(`Could not get sessions for ${describeTarget(failure.target)}: ${shown(failure.reason)}`);
   }
   if (results.length === 0) {
     // Nothing could be read: the first failure decides (exit 4 for TLS/authorisation, else 1).

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { CancelledError, CliError, PartialFailureError, UsageError } from '../../errors.js';
 import { canPrompt, write } from '../../io/streams.js';
+import { shown } from '../../safe-text.js';
 import type { DeletePlan, DeleteRequest, PlanItem } from '../../sessions/delete.js';
 import type { Target } from '../../sessions/site.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
@@ -189,12 +190,12 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
     // With a node unread, "not found" only speaks for the proxies that answered.
     const where = listingProblem === undefined ? '' : ' on the proxies that could be read';
     for (const id of plan.missingIds) log.warn(`${report.notFoundLine(id)}${where}`);
-    for (const user of plan.excludedUsers) log.warn(`Not deleting the sessions of ${user}: excluded by --exclude-user`);
+    for (const user of plan.excludedUsers) log.warn(`Not deleting the sessions of ${shown(user)}: excluded by --exclude-user`);
     if (plan.excludedSessions > 0) log.info(`Leaving ${plan.excludedSessions} sessions of users excluded by --exclude-user`);
 
     if (opts.interactive && plan.items.length > 0) {
       const choices = deletion.plannedSessions(plan).map(({ target, session }) => ({
-        name: `${report.userLabel(session)}  ${target.vp.prefix === '' ? '(default)' : target.vp.prefix}@${target.node.host}  ${session.SessionId}`,
+        name: `${report.userLabel(session)}  ${target.vp.prefix === '' ? '(default)' : shown(target.vp.prefix)}@${shown(target.node.host)}  ${shown(session.SessionId)}`,
         value: `${target.vp.id}@${target.node.id}/${session.SessionId}`,
       }));
       const chosen = await prompter.checklist('Sessions to delete (space to tick, enter to confirm)', choices);
@@ -230,7 +231,7 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
         onEvent: (event) => {
           if (event.type === 'deleted') log.info(report.deletedLine(event.outcome));
           else if (event.type === 'notFound') log.warn(report.notFoundLine(event.outcome.session.SessionId));
-          else log.error(`Session ID "${event.outcome.session.SessionId}" could not be deleted: ${event.outcome.reason}`);
+          else log.error(`Session ID "${shown(event.outcome.session.SessionId)}" could not be deleted: ${shown(event.outcome.reason)}`);
         },
       });
     } finally {

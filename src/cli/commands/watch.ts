@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthError, CliError, ExitCode, UsageError, WaitTimeoutError, errorMessage } from '../../errors.js';
 import { outputClosed, write } from '../../io/streams.js';
+import { jsonSafe, shown } from '../../safe-text.js';
 import { summaryLine, formatChange, toSummaryJson } from '../../render/summary.js';
 import { summarize } from '../../sessions/summary.js';
 import type { CommandContext } from '../context.js';
@@ -145,7 +146,7 @@ function ndjson(format: 'json' | 'summary-json', snapshot: Snapshot, change: num
     format === 'json'
       ? { ...head, total: snapshot.rows.length, sessions: snapshot.rows }
       : { ...head, ...toSummaryJson(summarize(snapshot.rows, snapshot.proxies)) };
-  return `${JSON.stringify(doc)}\n`;
+  return `${jsonSafe(JSON.stringify(doc))}\n`;
 }
 
 export async function watchSessions(read: ReadSnapshot, settings: WatchSettings, ctx: CommandContext): Promise<void> {
@@ -182,7 +183,7 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
     if (signal?.aborted || outputClosed(io)) break;
     if ('error' in outcome) {
       if (isFatal(outcome.error, first === undefined)) throw outcome.error;
-      log.error(`Refresh at ${clock(new Date())} failed: ${errorMessage(outcome.error)}; trying again in ${seconds(settings.intervalMs)}`);
+      log.error(`Refresh at ${clock(new Date())} failed: ${shown(errorMessage(outcome.error))}; trying again in ${seconds(settings.intervalMs)}`);
     }
     await pause(started + settings.intervalMs - Date.now(), signal);
   }
@@ -190,9 +191,9 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
 }
 
 function nameUsers(snapshot: Snapshot, max = 10): string {
-  const users = summarize(snapshot.rows, snapshot.proxies).users.map((u) => u.user);
-  const shown = users.slice(0, max).join(', ');
-  return users.length > max ? `${shown} and ${users.length - max} more` : shown;
+  const users = summarize(snapshot.rows, snapshot.proxies).users.map((u) => shown(u.user));
+  const named = users.slice(0, max).join(', ');
+  return users.length > max ? `${named} and ${users.length - max} more` : named;
 }
 
 function countText(snapshot: Snapshot): string {
@@ -247,7 +248,7 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
         if (isFatal(outcome.error, last === undefined)) throw outcome.error;
         lastError = outcome.error;
         lastCheckFailed = true;
-        log.error(`Check ${checks} failed: ${errorMessage(outcome.error)}${next}`);
+        log.error(`Check ${checks} failed: ${shown(errorMessage(outcome.error))}${next}`);
       } else {
         const { snapshot, failed } = outcome;
         last = snapshot;
