@@ -37,7 +37,8 @@ function configureTree(cmd: Command, deps: Deps): void {
   cmd.exitOverride();
   cmd.configureOutput({
     writeOut: (text) => deps.io.stdout.write(text),
-    writeErr: (text) => deps.io.stderr.write(text),
+    // Commander's messages repeat the values given; those may hold control characters too.
+    writeErr: (text) => deps.io.stderr.write(shownLines(text)),
   });
   for (const sub of cmd.commands) configureTree(sub, deps);
 }

@@ -29,7 +29,7 @@ export function serverNodeCondensed(n: LiveNode): Record<string, unknown> {
     id: n.node.serverNodeConfigurationId,
     privileges: null,
     name: n.node.name,
-    hostName: n.address,
+    hostName: n.node.qrsHostName ?? n.address,
     temporaryfilepath: 'C:\\Users\\qservice\\AppData\\Local\\Temp\\',
     roles: [],
     serviceCluster: { id: SERVICE_CLUSTER_ID, name: 'ServiceCluster', privileges: null },

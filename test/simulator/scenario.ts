@@ -13,6 +13,11 @@ export interface ScenarioNode {
   serverNodeConfigurationId: string;
   /** The host name the real site uses; shown by the standalone simulator, added to the cert SANs. */
   hostName?: string;
+  /**
+   * What QRS reports as this node's `hostName` instead of its loopback address: a host name no client
+   * should connect to (hostile, unreachable). The node's QPS still listens on its loopback address.
+   */
+  qrsHostName?: string;
   /** The central node (answers `GET /qrs/proxyservice/local`); default: the first node. */
   central?: boolean;
 }
