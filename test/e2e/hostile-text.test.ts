@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteArgs, getArgs, runCli } from '../helpers/cli.js';
-import { waitFor } from '../helpers/live.js';
+import { lines, startCli, waitFor } from '../helpers/live.js';
 import { startInPty } from '../helpers/pty.js';
 import { HOSTILE, HOSTILE_IDS, hostileScenario, rawSiteBytes, visible, visibleLines } from '../simulator/hostile.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
@@ -141,6 +141,29 @@ describe('session-get on a site with escapes in every field', () => {
 function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('--watch on a pipe', () => {
+  it('one line per refresh names the nodes escaped; NDJSON keeps the exact values as \\uXXXX', async () => {
+    for (const format of ['summary', 'summary-json'] as const) {
+      const run = startCli(getArgs(sim.cliArgs(), '--watch', '0.5', '--output-format', format));
+      await waitFor(run, () => lines(run.stdout()).length >= 1, 'a first refresh');
+      run.child.kill('SIGINT');
+      const { code, stdout, stderr } = await run.result;
+      assert.equal(code, 0, stderr);
+      assertClean(stdout, format);
+      const first = lines(stdout)[0] ?? '';
+      if (format === 'summary') {
+        // Whitespace in a node name becomes _ (the line splits on spaces); the rest is escaped.
+        assert.ok(first.includes(` ${visible('node')}_FAKE-node=3 far=0`), first);
+      } else {
+        assert.doesNotMatch(stdout, RAW_CONTROL);
+        const doc = JSON.parse(first) as { perProxyNode: { name: string }[]; users: { user: string }[] };
+        assert.deepEqual(doc.perProxyNode.map((p) => p.name), [HOSTILE.centralName, HOSTILE.farName]);
+        assert.ok(doc.users.some((u) => u.user === `${HOSTILE.userDir}\\${HOSTILE.userId}`));
+      }
+    }
+  });
+});
 
 describe('values given on the command line', () => {
   it('an error line repeating a value with escapes shows them escaped (exit 2)', async () => {
