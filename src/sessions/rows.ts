@@ -76,19 +76,22 @@ export type RowContext = Pick<
  * (virtual proxy × node) target: a list of N nodes on a virtual proxy linked to N nodes would
  * otherwise be held N times, memory growing with N² whatever the number of sessions.
  */
-const loadBalancingText = new WeakMap<VirtualProxyConfig, string>();
+const loadBalancingText = new WeakMap<VirtualProxyConfig, { text: string; lines: readonly string[] | undefined }>();
 
-function loadBalancingNodes(vp: VirtualProxyConfig): string {
-  let text = loadBalancingText.get(vp);
-  if (text === undefined) {
-    text = vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`).join('\n');
-    loadBalancingText.set(vp, text);
+/** The list as one string, and its lines when a name or host name in it holds a newline of its own. */
+function loadBalancingNodes(vp: VirtualProxyConfig): { text: string; lines: readonly string[] | undefined } {
+  let built = loadBalancingText.get(vp);
+  if (built === undefined) {
+    const lines = vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`);
+    built = { text: lines.join('\n'), lines: withNewline(lines) };
+    loadBalancingText.set(vp, built);
   }
-  return text;
+  return built;
 }
 
 export function rowContext(target: Target): RowContext {
   const { vp, node } = target;
+  const loadBalancing = loadBalancingNodes(vp);
   const context: RowContext = {
     vpDescription: vp.description,
     vpPrefix: vp.prefix,
@@ -96,13 +99,13 @@ export function rowContext(target: Target): RowContext {
     proxyHost: node.host,
     proxyName: node.name,
     proxyFull: `${node.name}:\n${node.host}`,
-    loadBalancingNodes: loadBalancingNodes(vp),
+    loadBalancingNodes: loadBalancing.text,
   };
   // Rarely a name or a host name holds a newline of its own: then the table needs the lines as built.
   const proxyFull = withNewline([`${node.name}:`, node.host]);
-  const lbNewline = vp.loadBalancingServerNodes.some((n) => n.name.includes('\n') || n.hostName.includes('\n'));
-  const lbLines = lbNewline ? vp.loadBalancingServerNodes.map((n) => `${n.name}: ${n.hostName}`) : undefined;
-  if (proxyFull !== undefined || lbLines !== undefined) context.ownNewlines = { proxyFull, loadBalancingNodes: lbLines };
+  if (proxyFull !== undefined || loadBalancing.lines !== undefined) {
+    context.ownNewlines = { proxyFull, loadBalancingNodes: loadBalancing.lines };
+  }
   return context;
 }
 
