@@ -114,6 +114,8 @@ export interface SimStats {
   inFlight: number;
   /** QPS requests received since start / last reset. */
   qpsRequests: number;
+  /** Highest number of QPS requests in flight at once on any one node. */
+  peakPerNode: number;
 }
 
 export interface SimulatorOptions {
@@ -427,7 +429,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let unknownStatus = opts.unknownSessionStatus ?? 404;
   let unknownBody = opts.unknownSessionBody ?? '';
   const requests: RequestLogEntry[] = [];
-  const stats: SimStats = { peakConcurrent: 0, inFlight: 0, qpsRequests: 0 };
+  const stats: SimStats = { peakConcurrent: 0, inFlight: 0, qpsRequests: 0, peakPerNode: 0 };
+  const inFlightByNode = new Map<string, number>();
   const faults = new Map<string, FaultState>();
   const vpById = new Map(scenario.virtualProxies.map((v) => [v.id, v]));
 
@@ -669,6 +672,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       if (counted) {
         counted = false;
         stats.inFlight--;
+        inFlightByNode.set(target, (inFlightByNode.get(target) ?? 1) - 1);
       }
     };
     if (isQps) {
@@ -676,6 +680,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       stats.qpsRequests++;
       stats.inFlight++;
       if (stats.inFlight > stats.peakConcurrent) stats.peakConcurrent = stats.inFlight;
+      const onNode = (inFlightByNode.get(target) ?? 0) + 1;
+      inFlightByNode.set(target, onNode);
+      if (onNode > stats.peakPerNode) stats.peakPerNode = onNode;
       res.once('close', finished); // reset / client went away
     }
     const respond = (reply: Reply): void => {
@@ -808,6 +815,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     },
     resetStats() {
       stats.peakConcurrent = stats.inFlight;
+      stats.peakPerNode = Math.max(0, ...inFlightByNode.values());
       stats.qpsRequests = 0;
     },
     clearRequests() {

@@ -1,183 +1,276 @@
 /**
- * `npm run bench`: measures, prints, asserts nothing. The simulator runs in this process; the CLI is
- * the built bin in a child process, timed from spawn to exit (so start-up is included), with peak
- * RSS from GNU time when it is installed.
+ * `npm run bench`: every workload of issue 14 timed against its floor in one run, and printed; it
+ * asserts nothing (a busy machine would make any assertion flaky).
  *
- *   1. session-get on 34 virtual proxies × 4 nodes with 20 ms per request, against the serial floor
- *   2. session-get on ~100,000 sessions (no latency) as JSON and as a table, and at 25k/50k for growth
- *   3. session-delete of 5,000 sessions with 20 ms per request, against the serial floor
- *   4. `ctrl-q --help` start-up time
+ * The simulator runs in its own process (test/tools/bench-sim.ts, forked), so neither the CLI nor
+ * the floor shares an event loop with it or with this script. The CLI is the built bin, timed from
+ * spawn to exit (start-up included), with peak RSS from GNU time (/usr/bin/time) when installed,
+ * else "n/a". Each pair is run interleaved (ctrl-q, floor, ctrl-q, floor, …) and the minimum of
+ * each is compared, so a burst of load elsewhere hits both sides alike.
  *
- * When `npm run build:sea` has made build/ctrl-q, runs 1 and 2 (JSON) are repeated with that
- * standalone binary: one bundled file, so it loads its modules faster than dist/ does. Run 2 on
- * 100,000 sessions is also done by test/tools/bench-floor.ts, the bare minimum of a listing, for
- * reference.
+ *   P1  session-get, 34 virtual proxies × 4 nodes, 20 ms a request, JSON    against the floor
+ *   P2  session-get, ~102,000 sessions, no latency, JSON (+ peak RSS)       against the floor
+ *   P3  session-delete of 1,000 sessions, 20 ms a request                  against the serial cost
+ *   P4  ctrl-q --help                                                      against node -e 0
+ *   P6  session-get, 8 nodes × 30 virtual proxies, 150 ms a request        against the serial cost
+ *
+ * The floor (test/tools/bench-floor.ts) prints the same bytes as ctrl-q's JSON with bare
+ * node:https; the bench checks that both outputs are identical.
+ *
+ * Environment: BENCH_RUNS (runs of each side, default 5, at least 3), BENCH_NODE (another node
+ * binary for the CLI and the floor, e.g. a Node 24 to see the compile cache at work).
  */
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { BIN } from '../helpers/cli.js';
-import { largeScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import type { BenchSite, SimCommand, SimInfo, SimReply, SimStatsReply } from './bench-sim.js';
 
 const GNU_TIME = '/usr/bin/time';
-const SEA_BIN = fileURLToPath(new URL('../../build/ctrl-q', import.meta.url));
-
-/** How the CLI is started: node with the built bin, or the standalone binary. */
-interface Program {
-  name: string;
-  argv: string[];
-}
-
-const NODE_BIN: Program = { name: 'dist', argv: [process.execPath, BIN] };
-const programs = (): Program[] => (existsSync(SEA_BIN) ? [NODE_BIN, { name: 'sea', argv: [SEA_BIN] }] : [NODE_BIN]);
+const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 5) || 5);
+const NODE = process.env.BENCH_NODE ?? process.execPath;
 
 interface Run {
   code: number | null;
   wallMs: number;
   peakRssMb?: number;
+  stdoutHash: string;
   stdoutBytes: number;
   stderr: string;
 }
 
-function runBin(args: string[], program: Program = NODE_BIN): Promise<Run> {
+/** Runs a program to its end, timing it from spawn to exit; stdout is hashed, not kept. */
+function run(argv: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const useTime = existsSync(GNU_TIME);
-    const [command, ...argv] = useTime ? [GNU_TIME, '-f', '@@rss=%M', ...program.argv, ...args] : [...program.argv, ...args];
+    const [command, ...args] = useTime ? [GNU_TIME, '-f', '@@rss=%M', ...argv] : [...argv];
     if (command === undefined) throw new Error('no command');
-    const started = process.hrtime.bigint();
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+    const hash = createHash('sha256');
     let stdoutBytes = 0;
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdoutBytes += d.length));
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', ...env } });
+    child.stdout.on('data', (d: Buffer) => {
+      stdoutBytes += d.length;
+      hash.update(d);
+    });
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       const rss = /@@rss=(\d+)/.exec(stderr);
-      resolve({ code, wallMs, stdoutBytes, stderr, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined });
+      resolve({ code, wallMs, stdoutBytes, stdoutHash: hash.digest('hex'), stderr, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined });
     });
   });
 }
 
-const fmt = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
+/** The simulator process, one command at a time. */
+class SimProcess {
+  private readonly child = fork(fileURLToPath(new URL('bench-sim.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private send(message: SimCommand): Promise<SimReply> {
+    const next = this.queue.then(
+      () =>
+        new Promise<SimReply>((resolve, reject) => {
+          this.child.once('message', (reply: SimReply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error))));
+          this.child.send(message);
+        }),
+    );
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async start(site: BenchSite, latencyMs: number): Promise<SimInfo> {
+    const reply = await this.send({ cmd: 'start', site, latencyMs });
+    if (!reply.ok || reply.info === undefined) throw new Error('simulator did not start');
+    return reply.info;
+  }
+
+  async reset(): Promise<void> {
+    await this.send({ cmd: 'reset' });
+  }
+
+  async stats(): Promise<SimStatsReply> {
+    const reply = await this.send({ cmd: 'stats' });
+    if (!reply.ok || reply.stats === undefined) throw new Error('no statistics');
+    return reply.stats;
+  }
+
+  async stop(): Promise<void> {
+    await this.send({ cmd: 'stop' });
+  }
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
 const mb = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(0)} MB`);
+const min = (runs: readonly Run[]): Run => runs.reduce((x, y) => (x.wallMs <= y.wallMs ? x : y));
+const maxRss = (runs: readonly Run[]): number | undefined =>
+  runs.every((r) => r.peakRssMb !== undefined) ? Math.max(...runs.map((r) => r.peakRssMb as number)) : undefined;
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** The CLI's own "Listed … in N ms" figure (--log-level verbose), NaN when absent. */
-function insideMs(stderr: string): number {
-  return Number(/in (\d+) ms/.exec(stderr)?.[1] ?? NaN);
+interface Line {
+  workload: string;
+  ctrlq: string;
+  floor: string;
+  ratio: number;
+  /** No target: the ratio is shown for reference. */
+  target?: number;
+  extra?: string;
+}
+const lines: Line[] = [];
+
+function report(line: Line): void {
+  lines.push(line);
+  const target = line.target === undefined ? '' : ` (target ≤ ${line.target}: ${line.ratio <= line.target ? 'met' : 'NOT met'})`;
+  console.log(`${line.workload}: ctrl-q ${line.ctrlq}, floor ${line.floor}, ratio ${line.ratio.toFixed(3)}${target}${line.extra ? `\n   ${line.extra}` : ''}`);
 }
 
-const msText = (ms: number): string => (Number.isNaN(ms) ? 'n/a' : `${ms} ms`);
+function checkExits(name: string, runs: readonly Run[]): void {
+  const bad = runs.find((r) => r.code !== 0);
+  if (bad) throw new Error(`${name} exited ${bad.code}: ${bad.stderr.split('\n').slice(-4).join(' | ')}`);
+}
 
-async function withSim<T>(options: Parameters<typeof startSimulator>[0], fn: (sim: Simulator) => Promise<T>): Promise<T> {
-  const sim = await startSimulator(options);
-  try {
-    return await fn(sim);
-  } finally {
-    await sim.stop();
+/** Interleaved runs of ctrl-q and the floor: [ctrl-q runs, floor runs]. */
+async function pair(a: () => Promise<Run>, b: () => Promise<Run>, runs = RUNS): Promise<[Run[], Run[]]> {
+  const ra: Run[] = [];
+  const rb: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    ra.push(await a());
+    rb.push(await b());
   }
+  return [ra, rb];
 }
 
-const ratio = (ms: number, floor: number): string => (ms / floor).toFixed(3);
+const ctrlq = (args: readonly string[]): Promise<Run> => run([NODE, BIN, ...args]);
 
-async function benchFanOut(): Promise<void> {
-  const latency = 20;
-  await withSim({ scenario: largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 5 }), latencyMs: latency }, async (sim) => {
-    console.log('1. session-get, 34 virtual proxies x 4 nodes, 20 ms per request (default --concurrency 16)');
-    for (const program of programs()) {
-      const runs: Run[] = [];
-      for (let i = 0; i < 3; i++) {
-        sim.clearRequests();
-        sim.resetStats();
-        runs.push(await runBin(['qseow', 'session-get', ...sim.cliArgs(), '--log-level', 'verbose'], program));
-      }
-      const requests = sim.requests.length;
-      const floor = requests * latency;
-      const best = runs.reduce((x, y) => (x.wallMs < y.wallMs ? x : y));
-      console.log(`   ${program.name}: requests per run: ${requests} (serial floor ${fmt(floor)})`);
-      for (const run of runs) {
-        const inside = insideMs(run.stderr);
-        console.log(
-          `   ${program.name}: exit ${run.code}, wall ${fmt(run.wallMs)} (ratio ${ratio(run.wallMs, floor)}), inside the CLI ${msText(inside)} (ratio ${ratio(inside, floor)})`,
-        );
-      }
-      console.log(`   ${program.name}: best wall ratio ${ratio(best.wallMs, floor)}; peak concurrent QPS requests ${sim.stats.peakConcurrent}`);
-    }
+async function listing(sim: SimProcess, floorJs: string, name: string, site: BenchSite, latencyMs: number, target: number, rssTarget?: number): Promise<void> {
+  const info = await sim.start(site, latencyMs);
+  const floorArgs = [NODE, floorJs, info.qrs.host, String(info.qrs.port), info.certs.client, info.certs.clientKey, info.certs.root];
+  await sim.reset();
+  const [cq, fl] = await pair(() => ctrlq(['qseow', 'session-get', ...info.cliArgs, '--output-format', 'json']), () => run(floorArgs));
+  const stats = await sim.stats();
+  checkExits('ctrl-q', cq);
+  checkExits('floor', fl);
+  const same = cq.every((r) => r.stdoutHash === fl[0]?.stdoutHash) && fl.every((r) => r.stdoutHash === fl[0]?.stdoutHash);
+  const best = min(cq);
+  const floor = min(fl);
+  const rss = maxRss(cq);
+  report({
+    workload: name,
+    ctrlq: `${s(best.wallMs)}${rssTarget !== undefined ? `, peak RSS ${mb(rss)} (target ≤ ${rssTarget} MB${rss === undefined ? '' : rss <= rssTarget ? ': met' : ': NOT met'})` : ''}`,
+    floor: `${s(floor.wallMs)}${rssTarget !== undefined ? `, ${mb(maxRss(fl))}` : ''}`,
+    ratio: best.wallMs / floor.wallMs,
+    target,
+    extra: `${info.sessions} sessions, ${stats.requests / (2 * RUNS)} requests a run, ${(best.stdoutBytes / 1e6).toFixed(1)} MB out, output ${same ? 'identical to the floor' : 'DIFFERENT from the floor'}; peak in flight ${stats.peakConcurrent} (${stats.peakPerNode} on one node)`,
+  });
+  console.log(`      ctrl-q runs: ${cq.map((r) => s(r.wallMs)).join(', ')}; floor runs: ${fl.map((r) => s(r.wallMs)).join(', ')}`);
+}
+
+async function deleting(sim: SimProcess): Promise<void> {
+  const latencyMs = 20;
+  const runs: Run[] = [];
+  let serialMs = 0;
+  let stats: SimStatsReply | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const info = await sim.start({ virtualProxies: 1, nodes: 1, sessionsPerVpPerNode: 1000 }, latencyMs);
+    const host = info.nodes[0]?.address ?? '127.0.0.2';
+    runs.push(await ctrlq(['qseow', 'session-delete', ...info.cliArgs, '--host-proxy', host, '--session-virtual-proxy', '', '--yes', '--output-format', 'json']));
+    stats = await sim.stats();
+    if (stats.sessions !== 0) throw new Error(`session-delete left ${stats.sessions} sessions`);
+    serialMs = stats.requests * latencyMs;
+  }
+  checkExits('ctrl-q session-delete', runs);
+  const best = min(runs);
+  report({
+    workload: 'P3 session-delete, 1,000 sessions, 20 ms a request',
+    ctrlq: s(best.wallMs),
+    floor: `serial ${s(serialMs)}`,
+    ratio: best.wallMs / serialMs,
+    extra: `${stats?.deletes} DELETEs of ${stats?.requests} requests, peak in flight ${stats?.peakConcurrent}; runs ${runs.map((r) => s(r.wallMs)).join(', ')}`,
   });
 }
 
-async function benchLarge(floor: Program): Promise<void> {
-  console.log('2. session-get on many sessions, no latency (34 virtual proxies x 4 nodes)');
-  for (const perPair of [184, 368, 735]) {
-    await withSim({ scenario: largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: perPair }) }, async (sim) => {
-      const total = sim.sessionCount();
-      const cases: [Program, string][] = [[NODE_BIN, 'json']];
-      if (perPair === 735) cases.push([NODE_BIN, 'table'], ...programs().slice(1).map((p): [Program, string] => [p, 'json']));
-      for (const [program, format] of cases) {
-        const run = await runBin(['qseow', 'session-get', ...sim.cliArgs(), '--output-format', format, '--log-level', 'verbose'], program);
-        console.log(
-          `   ${program.name}: ${String(total).padStart(6)} sessions, ${format.padEnd(5)}: exit ${run.code}, wall ${fmt(run.wallMs)}, inside the CLI ${msText(insideMs(run.stderr))}, peak RSS ${mb(run.peakRssMb)}, stdout ${(run.stdoutBytes / 1e6).toFixed(1)} MB`,
-        );
-      }
-      if (perPair === 735) {
-        const run = await runBin(['127.0.0.1', String(sim.qrs.port), sim.certs.client, sim.certs.clientKey, sim.certs.root], floor);
-        console.log(
-          `   floor: ${String(total).padStart(6)} sessions, bare node:https + JSON.parse + JSON.stringify, no sorting: exit ${run.code}, wall ${fmt(run.wallMs)}, peak RSS ${mb(run.peakRssMb)}, stdout ${(run.stdoutBytes / 1e6).toFixed(1)} MB`,
-        );
-      }
-    });
+async function startup(): Promise<void> {
+  const [cq, bare] = await pair(() => ctrlq(['--help']), () => run([NODE, '-e', '0']), Math.max(10, RUNS));
+  checkExits('ctrl-q --help', cq);
+  const median = (runs: readonly Run[]): number => [...runs].sort((x, y) => x.wallMs - y.wallMs)[Math.floor(runs.length / 2)]?.wallMs ?? NaN;
+  report({
+    workload: 'P4 ctrl-q --help',
+    ctrlq: `${s(min(cq).wallMs)} (median ${s(median(cq))})`,
+    floor: `node -e 0 ${s(min(bare).wallMs)} (median ${s(median(bare))})`,
+    ratio: min(cq).wallMs / min(bare).wallMs,
+    target: 1.6,
+  });
+}
+
+async function fanOut(sim: SimProcess): Promise<void> {
+  const latencyMs = 150;
+  const info = await sim.start({ virtualProxies: 30, nodes: 8, sessionsPerVpPerNode: 5, partialLinks: 9 }, latencyMs);
+  const runs: Run[] = [];
+  let stats: SimStatsReply | undefined;
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    await sim.reset();
+    runs.push(await ctrlq(['qseow', 'session-get', ...info.cliArgs, '--output-format', 'json']));
+    stats = await sim.stats();
   }
+  checkExits('ctrl-q', runs);
+  const serialMs = (stats?.requests ?? NaN) * latencyMs;
+  const best = min(runs);
+  report({
+    workload: 'P6 session-get, 8 nodes × 30 virtual proxies, 150 ms a request',
+    ctrlq: s(best.wallMs),
+    floor: `serial ${s(serialMs)}`,
+    ratio: best.wallMs / serialMs,
+    target: 0.06,
+    extra: `${stats?.requests} requests a run, peak in flight ${stats?.peakConcurrent} (${stats?.peakPerNode} on one node); runs ${runs.map((r) => s(r.wallMs)).join(', ')}`,
+  });
 }
 
 /** bench-floor.ts as plain JavaScript, so that no TypeScript loader is timed with it. */
-async function floorProgram(dir: string): Promise<Program> {
+async function floorProgram(dir: string): Promise<string> {
   const outfile = join(dir, 'bench-floor.mjs');
   await build({ entryPoints: [fileURLToPath(new URL('bench-floor.ts', import.meta.url))], outfile, platform: 'node', format: 'esm', logLevel: 'warning' });
-  return { name: 'floor', argv: [process.execPath, outfile] };
-}
-
-async function benchDelete(): Promise<void> {
-  const latency = 20;
-  const count = 5000;
-  await withSim({ scenario: largeScenario({ virtualProxies: 1, nodes: 1, sessionsPerVpPerNode: count }), latencyMs: latency }, async (sim) => {
-    const host = sim.nodes[0]?.address ?? '127.0.0.2';
-    sim.clearRequests();
-    sim.resetStats();
-    const run = await runBin(['qseow', 'session-delete', ...sim.cliArgs(), '--host-proxy', host, '--session-virtual-proxy', '', '--yes', '--output-format', 'json']);
-    const deletes = sim.requests.filter((r) => r.method === 'DELETE').length;
-    const floor = deletes * latency;
-    console.log(`3. session-delete of ${count} sessions, 20 ms per request (default --concurrency 16)`);
-    console.log(
-      `   exit ${run.code}, ${deletes} DELETEs, ${sim.sessionCount()} sessions left, wall ${fmt(run.wallMs)}, serial floor ${fmt(floor)}, ratio ${floor > 0 ? (run.wallMs / floor).toFixed(3) : 'n/a'}, peak concurrent QPS requests ${sim.stats.peakConcurrent}, peak RSS ${mb(run.peakRssMb)}`,
-    );
-    if (run.code !== 0) console.log(`   stderr: ${run.stderr.split('\n').slice(-3).join(' | ')}`);
-  });
-}
-
-async function benchStartup(): Promise<void> {
-  const times: number[] = [];
-  for (let i = 0; i < 10; i++) times.push((await runBin(['--help'])).wallMs);
-  times.sort((a, b) => a - b);
-  console.log(`4. ctrl-q --help start-up: median ${fmt(times[5] ?? NaN)}, best ${fmt(times[0] ?? NaN)} (10 runs)`);
+  return outfile;
 }
 
 async function main(): Promise<void> {
   if (!existsSync(BIN)) throw new Error('dist/bin/ctrl-q.js is missing: run npm run build first');
-  console.log(`node ${process.version}, ${new Date().toISOString()}`);
-  await benchFanOut();
+  console.log(`ctrl-q bench: node ${await versionOf()}, ${new Date().toISOString()}, ${RUNS} runs each, peak RSS ${existsSync(GNU_TIME) ? 'by GNU time' : 'n/a (no /usr/bin/time)'}`);
+  console.log(`   load average before: ${load()}`);
   const dir = await mkdtemp(join(tmpdir(), 'ctrlq-bench-'));
+  const sim = new SimProcess();
   try {
-    await benchLarge(await floorProgram(dir));
+    const floorJs = await floorProgram(dir);
+    await listing(sim, floorJs, 'P1 session-get, 34 virtual proxies × 4 nodes, 20 ms a request, JSON', { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 5 }, 20, 1.15);
+    await listing(sim, floorJs, 'P2 session-get, ~102,000 sessions, no latency, JSON', { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 750 }, 0, 1.15, 200);
+    await deleting(sim);
+    await startup();
+    await fanOut(sim);
   } finally {
+    await sim.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
-  await benchDelete();
-  await benchStartup();
+  console.log(`   load average after: ${load()}`);
+  console.log('\n| workload | ctrl-q | floor | ratio | target |\n| --- | --- | --- | --- | --- |');
+  for (const l of lines) console.log(`| ${l.workload} | ${l.ctrlq} | ${l.floor} | ${l.ratio.toFixed(3)} | ${l.target === undefined ? '–' : `≤ ${l.target}`} |`);
+}
+
+async function versionOf(): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(NODE, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.on('close', () => resolve(out.trim()));
+  });
 }
 
 main().catch((err: unknown) => {
