@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { Concurrency } from '../sessions/pool.js';
 import {
   LOG_LEVELS,
   asString,
@@ -35,7 +36,8 @@ export interface ConnectionOptions {
   passphraseFile?: string;
   /** From CTRLQ_CERT_PASSPHRASE; never from a command-line value. */
   passphrase?: string;
-  concurrency: number;
+  /** QPS requests in flight: per proxy node (--concurrency) and in all (--max-concurrency). */
+  concurrency: Exclude<Concurrency, number>;
   timeoutMs: number;
   /** --max-response-size, in bytes. */
   maxResponseBytes: number;
@@ -65,7 +67,10 @@ export function toConnectionOptions(raw: Raw, cwd: string, env: Env = {}): Conne
     pfxFile: raw.authCertPfxFile === undefined ? undefined : resolve(cwd, asString(raw.authCertPfxFile)),
     passphraseFile: raw.authCertPassphraseFile === undefined ? undefined : resolve(cwd, asString(raw.authCertPassphraseFile)),
     passphrase: env.CTRLQ_CERT_PASSPHRASE,
-    concurrency: parseInteger('--concurrency', raw.concurrency, 1, 256) ?? 16,
+    concurrency: {
+      perNode: parseInteger('--concurrency', raw.concurrency, 1, 256) ?? 16,
+      total: parseInteger('--max-concurrency', raw.maxConcurrency, 1, 1024) ?? 64,
+    },
     timeoutMs: Math.round((parseSeconds('--timeout', raw.timeout, 0.001, 3600) ?? 60) * 1000),
     // 256 MiB holds a QPS list of about half a million sessions; 500 MiB stays below V8's longest
     // string (2^29 - 24 characters), which the answer becomes before it is parsed.

@@ -140,9 +140,16 @@ export const COMMON_OPTIONS = {
   concurrency: {
     key: 'concurrency',
     flags: '--concurrency <n>',
-    description: 'maximum number of requests to the proxy services at the same time',
+    description: 'requests in flight to each proxy service (node) at the same time (1-256)',
     defaultValue: '16',
     env: ['CTRLQ_CONCURRENCY'],
+  },
+  maxConcurrency: {
+    key: 'maxConcurrency',
+    flags: '--max-concurrency <n>',
+    description: 'requests in flight to all proxy services together (1-1024): the cap on --concurrency times the nodes',
+    defaultValue: '64',
+    env: ['CTRLQ_MAX_CONCURRENCY'],
   },
   timeout: {
     key: 'timeout',

@@ -7,7 +7,7 @@ import type { QpsApi } from '../qlik/qps-client.js';
 import type { QpsSession } from '../qlik/types.js';
 import type { TargetSessions } from './fetch.js';
 import type { UserPredicate } from './filter.js';
-import { runPool } from './pool.js';
+import { perNode, runPool, type Concurrency } from './pool.js';
 import type { Target } from './site.js';
 
 export type DeleteRequest =
@@ -117,14 +117,15 @@ export type DeleteEvent =
   | { type: 'failed'; outcome: FailedOutcome };
 
 export interface ExecuteOptions {
-  concurrency: number;
+  /** In flight per proxy node and in all (a number: in all). */
+  concurrency: Concurrency;
   signal?: AbortSignal;
   onEvent?: (event: DeleteEvent) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * Sends the plan's DELETEs, at most `concurrency` at a time. Once `signal` is aborted no new DELETE
+ * Sends the plan's DELETEs, at most `concurrency` at a time (per proxy node, and in all). Once `signal` is aborted no new DELETE
  * is sent; those in flight finish. Every planned session ends up in exactly one list.
  */
 export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: ExecuteOptions): Promise<DeleteResult> {
@@ -138,7 +139,7 @@ export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: Ex
   let done = 0;
   const settled = await runPool(
     plan.items,
-    options.concurrency,
+    perNode(options.concurrency, (item) => item.target.node),
     async (item) => {
       try {
         // The signal only stops new DELETEs (runPool below). One already sent is not cancelled: the

@@ -2,7 +2,7 @@
 import { errorMessage } from '../errors.js';
 import type { QpsApi } from '../qlik/qps-client.js';
 import type { QpsSession } from '../qlik/types.js';
-import { runPool } from './pool.js';
+import { perNode, runPool, type Concurrency } from './pool.js';
 import type { Target } from './site.js';
 
 /** One target's sessions: as QPS sent them, or already converted (see SessionConverter). */
@@ -29,7 +29,8 @@ export interface FetchResult<S = QpsSession> {
 export type SessionConverter<S> = (target: Target, sessions: QpsSession[]) => S[];
 
 export interface FetchOptions {
-  concurrency: number;
+  /** In flight per proxy node and in all (a number: in all). */
+  concurrency: Concurrency;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -43,7 +44,7 @@ export async function fetchSessions<S>(
   let done = 0;
   const settled = await runPool(
     targets,
-    options.concurrency,
+    perNode(options.concurrency, (target) => target.node),
     async (target) => {
       try {
         return convert(target, await qps.listSessions(target.node, target.vp.prefix, options.signal));

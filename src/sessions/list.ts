@@ -6,6 +6,7 @@ import type { Log } from '../io/logger.js';
 import type { QpsApi } from '../qlik/qps-client.js';
 import type { QrsApi } from '../qlik/qrs-client.js';
 import type { QpsSession, VirtualProxyConfig } from '../qlik/types.js';
+import type { Concurrency } from './pool.js';
 import { fetchSessions, type FetchResult, type SessionConverter } from './fetch.js';
 import { loadSite, planTargets, selectProxies, unlinkedVirtualProxies, type ProxyNode, type Site, type Target } from './site.js';
 
@@ -15,7 +16,7 @@ export interface ListQuery {
   /** Proxy host names (case-insensitive); all when undefined. */
   hostProxies?: readonly string[];
   qpsPort?: number;
-  concurrency: number;
+  concurrency: Concurrency;
   signal?: AbortSignal;
 }
 

@@ -209,7 +209,7 @@ describe('request log and stats', () => {
     assert.deepEqual([c.target, c.method, c.status, c.user], ['dev1', 'DELETE', 403, undefined]);
   });
 
-  it('peakConcurrent counts QPS requests in flight across nodes; resetStats', async () => {
+  it('peakConcurrent counts QPS requests in flight across nodes, peakPerNode on one node; resetStats', async () => {
     // Long enough that all 12 TLS handshakes land while the first is still held, even on a busy machine.
     sim.setLatency(5000);
     sim.resetStats();
@@ -219,10 +219,12 @@ describe('request log and stats', () => {
     const res = await Promise.all(reqs);
     assert.ok(res.every((r) => r.status === 200));
     assert.equal(sim.stats.peakConcurrent, 12);
+    assert.equal(sim.stats.peakPerNode, 6);
     assert.equal(sim.stats.inFlight, 0);
     assert.equal(sim.stats.qpsRequests, 12);
     sim.resetStats();
     assert.equal(sim.stats.peakConcurrent, 0);
+    assert.equal(sim.stats.peakPerNode, 0);
   });
 
   // The timeout only guards against a hang: stop() must not wait for idle keep-alive sockets to time out.

@@ -4,7 +4,7 @@ import { UsageError } from '../../src/errors.js';
 import { silentLog } from '../../src/io/logger.js';
 import type { QrsApi } from '../../src/qlik/qrs-client.js';
 import type { ProxyService, QpsSession, VirtualProxyConfig } from '../../src/qlik/types.js';
-import { runPool } from '../../src/sessions/pool.js';
+import { perNode, runPool } from '../../src/sessions/pool.js';
 import { countByProxy, formatAttributes, sortRows, targetRows, type SessionRow } from '../../src/sessions/rows.js';
 import { loadSite, planTargets, selectProxies, unlinkedVirtualProxies } from '../../src/sessions/site.js';
 
@@ -148,6 +148,67 @@ describe('runPool', () => {
     });
     assert.equal(peak, 5);
     assert.deepEqual(results.map((r) => (r.ok ? r.value : 'error' in r ? 'err' : 'skip')), Array.from({ length: 40 }, (_, i) => (i === 13 ? 'err' : i * 2)));
+  });
+
+  it('with a per-group limit: never more than perKey in one group nor total in all, and both are reached', async () => {
+    const groups = ['a', 'b', 'c'];
+    const items = Array.from({ length: 30 }, (_, i) => ({ i, group: groups[Math.floor(i / 10)] as string }));
+    const inFlight = new Map<string, number>();
+    const peaks = new Map<string, number>();
+    let all = 0;
+    let peak = 0;
+    const results = await runPool(items, { perKey: 2, total: 5, key: (item) => item.group }, async (item) => {
+      inFlight.set(item.group, (inFlight.get(item.group) ?? 0) + 1);
+      peaks.set(item.group, Math.max(peaks.get(item.group) ?? 0, inFlight.get(item.group) ?? 0));
+      peak = Math.max(peak, ++all);
+      await new Promise((r) => setImmediate(r));
+      inFlight.set(item.group, (inFlight.get(item.group) ?? 0) - 1);
+      all--;
+      return item.i;
+    });
+    assert.deepEqual([...peaks.values()], [2, 2, 2]);
+    assert.equal(peak, 5);
+    assert.deepEqual(results.map((r) => (r.ok ? r.value : -1)), items.map((item) => item.i));
+  });
+
+  it('lets later items of other groups start while a full group waits, else keeps input order', async () => {
+    const items = ['a1', 'a2', 'a3', 'b1', 'a4', 'b2'];
+    const started: string[] = [];
+    const release: (() => void)[] = [];
+    const done = runPool(items, { perKey: 2, total: 3, key: (item) => item.charAt(0) }, (item) => {
+      started.push(item);
+      return new Promise<string>((resolve) => release.push(() => resolve(item)));
+    });
+    // a1, a2 fill group a; a3 waits; b1 takes the last of the 3 slots.
+    assert.deepEqual(started, ['a1', 'a2', 'b1']);
+    release.shift()?.(); // a1 ends: a3 is the lowest index with room
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, ['a1', 'a2', 'b1', 'a3']);
+    while (release.length > 0) {
+      release.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    const results = await done;
+    assert.deepEqual(started, ['a1', 'a2', 'b1', 'a3', 'a4', 'b2']);
+    assert.deepEqual(results.map((r) => (r.ok ? r.value : '')), items);
+  });
+
+  it('perNode groups by host (any case) and port; a plain number is one limit over all nodes', () => {
+    const limit = perNode({ perNode: 3, total: 10 }, (item: { host: string; port: number }) => item);
+    assert.ok(typeof limit === 'object');
+    assert.equal(limit.key({ host: 'Central.Lab', port: 4243 }), limit.key({ host: 'central.lab', port: 4243 }));
+    assert.notEqual(limit.key({ host: 'central.lab', port: 4243 }), limit.key({ host: 'central.lab', port: 4244 }));
+    assert.deepEqual([limit.perKey, limit.total], [3, 10]);
+    assert.equal(perNode(7, (item: { host: string; port: number }) => item), 7);
+  });
+
+  it('an empty list settles at once; a worker that throws before its promise is a failed item', async () => {
+    assert.deepEqual(await runPool([], 4, () => Promise.resolve(1)), []);
+    const results = await runPool([1, 2], 1, (i) => {
+      if (i === 1) throw new Error('sync');
+      return Promise.resolve(i);
+    });
+    assert.deepEqual(results.map((r) => (r.ok ? r.value : 'error' in r ? String(r.error) : 'skip')), ['Error: sync', 2]);
   });
 
   it('starts nothing new once aborted', async () => {

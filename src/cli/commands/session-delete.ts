@@ -58,6 +58,7 @@ export const SESSION_DELETE_SPECS: readonly OptionSpec[] = [
   SESSION_DELETE_OPTIONS.interactive,
   SESSION_DELETE_OPTIONS.outputFormat,
   COMMON_OPTIONS.concurrency,
+  COMMON_OPTIONS.maxConcurrency,
   COMMON_OPTIONS.timeout,
   COMMON_OPTIONS.maxResponseSize,
   COMMON_OPTIONS.logFile,

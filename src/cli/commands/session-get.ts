@@ -63,6 +63,7 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   WATCH_OPTIONS.watch,
   WATCH_OPTIONS.waitUntilEmpty,
   COMMON_OPTIONS.concurrency,
+  COMMON_OPTIONS.maxConcurrency,
   COMMON_OPTIONS.timeout,
   COMMON_OPTIONS.maxResponseSize,
   COMMON_OPTIONS.logFile,

@@ -12,6 +12,7 @@ import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
 import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
 import type { Listing } from '../../sessions/list.js';
 import { countByProxy, sortRows, targetRows, type SessionRow } from '../../sessions/rows.js';
+import type { Concurrency } from '../../sessions/pool.js';
 import type { ProxyNode } from '../../sessions/site.js';
 import { summarize } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
@@ -23,7 +24,7 @@ export interface SnapshotQuery {
   sessionVirtualProxies?: string[];
   hostProxies?: string[];
   qpsPort?: number;
-  concurrency: number;
+  concurrency: Concurrency;
   users: UserFilter;
   sortBy: SortColumn;
 }
