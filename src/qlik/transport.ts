@@ -1,14 +1,14 @@
 /**
  * The one HTTP transport under the QRS and QPS clients: mutual TLS with certificates read once,
  * one keep-alive agent per host, a fresh cryptographically random xrfkey per request, the
- * X-Qlik-User header, a timeout, retries of transient failures, and axios errors turned into typed
- * errors whose messages say what to do.
+ * X-Qlik-User header, a timeout, retries of transient failures, and failures turned into typed
+ * errors whose messages say what to do. The requests themselves: https-request.ts.
  */
 import { Agent } from 'node:https';
 import { randomBytes } from 'node:crypto';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { AuthError, QlikApiError, errorMessage, type QlikService, type RequestInfo } from '../errors.js';
 import type { Log } from '../io/logger.js';
+import { httpsRequest } from './https-request.js';
 import { shown } from '../safe-text.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -78,25 +78,11 @@ export class QlikTransport {
   private readonly agents = new Map<string, Agent>();
   /** Hosts (host:port) that have answered at least once in this run. */
   private readonly answered = new Set<string>();
-  private readonly http: AxiosInstance;
+  /** The X-Qlik-User header: the same for every request. */
+  private readonly userHeader: string;
 
   constructor(private readonly options: TransportOptions) {
-    this.http = axios.create({
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      // A redirect would send the client certificate and the X-Qlik-User header elsewhere.
-      maxRedirects: 0,
-      // QRS and QPS are reached directly: HTTP(S)_PROXY would route the client certificate's
-      // connections through a third party, and Qlik's services are on the local network anyway.
-      proxy: false,
-      // Answers are decompressed (a proxy in front of Qlik may compress them), and axios counts
-      // maxContentLength on the decompressed bytes (lib/adapters/http.js, the 'data' handler after
-      // the unzip pipeline), stopping the inflation there: a small gzip that would inflate to
-      // gigabytes ends with a one-line error after maxResponseBytes, never an out-of-memory crash.
-      decompress: true,
-      maxContentLength: options.maxResponseBytes,
-    });
+    this.userHeader = `UserDirectory=${encodeURIComponent(options.user.directory)}; UserId=${encodeURIComponent(options.user.id)}`;
   }
 
   private agent(host: string, port: number): Agent {
@@ -138,42 +124,36 @@ export class QlikTransport {
 
   private async once(req: HttpRequest): Promise<HttpResponse> {
     const xrfkey = newXrfkey();
-    const query = encodeQuery({ ...req.query, xrfkey });
-    const url = `https://${formatHost(req.host)}:${req.port}${req.path}?${query}`;
+    const query = req.query === undefined ? `xrfkey=${xrfkey}` : encodeQuery({ ...req.query, xrfkey });
     const info: RequestInfo = { service: req.service, method: req.method, host: req.host, port: req.port, path: req.path };
     const started = Date.now();
     const { log } = this.options;
     log.debug(`${req.method} https://${shown(formatHost(req.host))}:${req.port}${req.path}`);
     let status: number;
     let body: string;
-    // axios's own timeout is a socket inactivity timer: a body trickled a byte at a time never
-    // trips it. This timer bounds the whole request, body included, by aborting it.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.options.timeoutMs);
-    const cancel = (): void => deadline.abort();
-    req.signal?.addEventListener('abort', cancel, { once: true });
-    if (req.signal?.aborted) deadline.abort();
     try {
-      const res = await this.http.request<string>({
-        url,
+      const res = await httpsRequest({
+        host: req.host,
+        port: req.port,
         method: req.method,
-        httpsAgent: this.agent(req.host, req.port),
-        timeout: this.options.timeoutMs,
-        signal: deadline.signal,
+        path: `${req.path}?${query}`,
+        agent: this.agent(req.host, req.port),
+        timeoutMs: this.options.timeoutMs,
+        // Counted after decompression: a small gzip that would inflate to gigabytes is stopped there.
+        maxBytes: this.options.maxResponseBytes,
+        signal: req.signal,
         headers: {
           'X-Qlik-Xrfkey': xrfkey,
-          'X-Qlik-User': `UserDirectory=${encodeURIComponent(this.options.user.directory)}; UserId=${encodeURIComponent(this.options.user.id)}`,
+          'X-Qlik-User': this.userHeader,
           Accept: 'application/json',
+          'Accept-Encoding': 'gzip, deflate, br',
+          'User-Agent': 'ctrl-q',
         },
       });
       status = res.status;
-      body = typeof res.data === 'string' ? res.data : '';
+      body = res.body;
     } catch (err) {
-      const timedOut = deadline.signal.aborted && !req.signal?.aborted;
-      throw this.toError(timedOut ? new TimeoutError() : err, info);
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', cancel);
+      throw this.toError(err, info);
     }
     this.answered.add(`${req.host}:${req.port}`);
     log.debug(`${req.method} ${req.path} → ${status} (${Date.now() - started} ms, ${body.length} bytes)`);
@@ -227,17 +207,16 @@ export class QlikTransport {
   private toError(err: unknown, info: RequestInfo): QlikApiError {
     const endpoint = `${formatHost(info.host)}:${info.port}`;
     const service = info.service;
-    if (err instanceof TimeoutError) return this.timeoutError(err, info);
-    if (axios.isCancel(err) || (err instanceof AxiosError && err.code === AxiosError.ERR_CANCELED)) {
+    const code = errorCode(err);
+    if (code === 'ECANCELED') {
       return new QlikApiError(`${service} request to ${endpoint} was cancelled`, info, { code: 'ECANCELED', cause: err });
     }
-    const code = errorCode(err);
     const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof AxiosError && code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength/.test(message)) {
+    if (code === 'ETOOLARGE') {
       return new QlikApiError(
         `the answer of ${service} at ${endpoint} to ${info.method} ${info.path} is larger than ${formatMiB(this.options.maxResponseBytes)}: not read further`,
         info,
-        { code: 'ETOOLARGE', cause: err, hint: 'Raise --max-response-size if this site really sends answers that large.' },
+        { code, cause: err, hint: 'Raise --max-response-size if this site really sends answers that large.' },
       );
     }
     const rootFile = this.options.rootCertFile ?? 'the root certificate';
@@ -331,15 +310,7 @@ export class QlikTransport {
   }
 }
 
-/** The whole-request timer ran out (see once()). */
-class TimeoutError extends Error {}
-
 function errorCode(err: unknown): string | undefined {
-  if (err instanceof AxiosError) {
-    const cause = err.cause as NodeJS.ErrnoException | undefined;
-    if (cause?.code) return cause.code;
-    return err.code;
-  }
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
