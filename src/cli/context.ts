@@ -23,7 +23,7 @@ export interface CommandContext extends Deps {
 
 /** Opens the logger (and log file) for one run and closes it afterwards, whatever happens. */
 export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'logFile'>, deps: Deps, run: (ctx: CommandContext) => Promise<void>): Promise<void> {
-  // winston is loaded here, not at start-up, so --help stays fast.
+  // Loaded here, not at start-up, so --help loads only what it needs.
   const { createAppLogger } = await import('../io/logger.js');
   const log = await createAppLogger({
     level: conn.logLevel,

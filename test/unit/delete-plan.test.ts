@@ -111,7 +111,7 @@ function fakeQps(site: TargetSessions[], options: { fail?: (id: string) => Error
   let peak = 0;
   const bucket = (n: QpsNode, prefix: string): QpsSession[] =>
     site.find((t) => t.target.node.host === n.host && t.target.vp.prefix === prefix)?.sessions ?? [];
-  // Like axios: a request given an aborted signal fails as cancelled, though the server may have acted.
+  // Like the transport: a request given an aborted signal fails as cancelled, though the server may have acted.
   const around = async <T>(work: () => T, signal?: AbortSignal): Promise<T> => {
     inFlight++;
     peak = Math.max(peak, inFlight);

@@ -110,7 +110,7 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
 }
 
 export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
-  // Loaded on use rather than at start-up (axios alone takes ~140 ms to import), so --help is fast.
+  // Loaded on use rather than at start-up, so --help loads only what it needs.
   const [{ openClients }, { failureOutcome }, { readSnapshot, repeatLog, writeSnapshot }] = await Promise.all([
     import('../clients.js'),
     import('./listing.js'),
