@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 /** Entry point: the only code that touches process.argv, process.env, the signals and the exit code. */
 import { setMaxListeners } from 'node:events';
-import { main } from '../cli/main.js';
+import nodeModule from 'node:module';
+
+// Where this Node has it (22.1 and later), its compiled code of ctrl-q's modules and packages is
+// kept on disk (in the temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off), so later runs skip
+// compiling them. It must be on before they load, hence the dynamic import of main below.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const controller = new AbortController();
 // Every request in flight listens on this signal; with --concurrency above 10 that is expected.
@@ -23,7 +28,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 process.stderr.on('error', () => undefined);
 
 const stderrIsTTY = process.stderr.isTTY === true;
-main(process.argv.slice(2), {
+void import('../cli/main.js').then(({ main }) => main(process.argv.slice(2), {
   io: {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -37,6 +42,6 @@ main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,
-}).then((code) => {
+})).then((code) => {
   process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
 });
