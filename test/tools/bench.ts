@@ -152,11 +152,21 @@ async function pair(a: () => Promise<Run>, b: () => Promise<Run>, runs = RUNS): 
 
 const ctrlq = (args: readonly string[]): Promise<Run> => run([NODE, BIN, ...args]);
 
-async function listing(sim: SimProcess, floorJs: string, name: string, site: BenchSite, latencyMs: number, target: number, rssTarget?: number): Promise<void> {
+interface ListingCase {
+  name: string;
+  site: BenchSite;
+  latencyMs: number;
+  target?: number;
+  rssTarget?: number;
+  /** More ctrl-q options (the defaults otherwise). */
+  args?: string[];
+}
+
+async function listing(sim: SimProcess, floorJs: string, { name, site, latencyMs, target, rssTarget, args = [] }: ListingCase): Promise<void> {
   const info = await sim.start(site, latencyMs);
   const floorArgs = [NODE, floorJs, info.qrs.host, String(info.qrs.port), info.certs.client, info.certs.clientKey, info.certs.root];
   await sim.reset();
-  const [cq, fl] = await pair(() => ctrlq(['qseow', 'session-get', ...info.cliArgs, '--output-format', 'json']), () => run(floorArgs));
+  const [cq, fl] = await pair(() => ctrlq(['qseow', 'session-get', ...info.cliArgs, '--output-format', 'json', ...args]), () => run(floorArgs));
   const stats = await sim.stats();
   checkExits('ctrl-q', cq);
   checkExits('floor', fl);
@@ -238,7 +248,14 @@ async function fanOut(sim: SimProcess): Promise<void> {
 /** bench-floor.ts as plain JavaScript, so that no TypeScript loader is timed with it. */
 async function floorProgram(dir: string): Promise<string> {
   const outfile = join(dir, 'bench-floor.mjs');
-  await build({ entryPoints: [fileURLToPath(new URL('bench-floor.ts', import.meta.url))], outfile, platform: 'node', format: 'esm', logLevel: 'warning' });
+  await build({
+    entryPoints: [fileURLToPath(new URL('bench-floor.ts', import.meta.url))],
+    bundle: true,
+    outfile,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -250,8 +267,12 @@ async function main(): Promise<void> {
   const sim = new SimProcess();
   try {
     const floorJs = await floorProgram(dir);
-    await listing(sim, floorJs, 'P1 session-get, 34 virtual proxies × 4 nodes, 20 ms a request, JSON', { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 5 }, 20, 1.15);
-    await listing(sim, floorJs, 'P2 session-get, ~102,000 sessions, no latency, JSON', { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 750 }, 0, 1.15, 200);
+    const p1 = { site: { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 5 }, latencyMs: 20 };
+    await listing(sim, floorJs, { name: 'P1 session-get, 34 virtual proxies × 4 nodes, 20 ms a request, JSON', ...p1, target: 1.15 });
+    // The same with the floor's 16 requests in flight in all: what ctrl-q's own work costs.
+    await listing(sim, floorJs, { name: 'P1 at the floor\'s 16 in flight (--max-concurrency 16)', ...p1, args: ['--max-concurrency', '16'] });
+    const p2 = { site: { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 750 }, latencyMs: 0 };
+    await listing(sim, floorJs, { name: 'P2 session-get, ~102,000 sessions, no latency, JSON', ...p2, target: 1.15, rssTarget: 200 });
     await deleting(sim);
     await startup();
     await fanOut(sim);
