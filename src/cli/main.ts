@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode, errorMessage, isReported } from '../errors.js';
 import { shown, shownLines } from '../safe-text.js';
 import { VERSION } from '../version.js';
+import { loadEnvListSplitter } from './options.js';
 import type { Deps } from './context.js';
 import { newSessionDeleteCommand } from './commands/session-delete.js';
 import { newSessionGetCommand } from './commands/session-get.js';
@@ -56,6 +57,7 @@ function wantsStack(argv: readonly string[], deps: Deps): boolean {
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
   const program = buildProgram(deps);
   try {
+    await loadEnvListSplitter(deps.env);
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.Ok;
   } catch (err) {

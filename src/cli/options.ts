@@ -4,7 +4,7 @@
  * parser is built from these entries and so is the help text.
  */
 import { Command, Option } from 'commander';
-import yargsParser from 'yargs-parser';
+import type yargsParserType from 'yargs-parser';
 import { UsageError } from '../errors.js';
 
 export type RawValue = string | boolean | string[];
@@ -270,6 +270,9 @@ export function splitEnvList(value: string): string[] {
   // Set but empty means one empty value, as in Ctrl-Q (for a prefix: the default virtual proxy);
   // it never silently means "no value", which for --session-id would widen a delete.
   if (value.trim() === '') return [''];
+  // One word: what yargs-parser would return, without loading it.
+  if (!needsWordSplitting(value)) return [value];
+  if (yargsParser === undefined) throw new Error('internal: loadEnvListSplitter() was not awaited before the options were read');
   const parsed = yargsParser(`-- ${value}`, {
     configuration: { 'parse-numbers': false, 'parse-positional-numbers': false },
   });
@@ -285,6 +288,25 @@ function unquote(token: string): string {
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * yargs-parser splits multi-value environment variables (splitEnvList). It is loaded only when one
+ * holds more than one word: importing it took a quarter of the CPU of loading everything
+ * `ctrl-q --help` needs (issue 14, P4).
+ */
+let yargsParser: typeof yargsParserType | undefined;
+
+/** A space or a quote inside, or blanks around: yargs-parser's tokenizer would change it. */
+function needsWordSplitting(value: string): boolean {
+  return /[ '"]/.test(value) || value.trim() !== value;
+}
+
+/** Loads yargs-parser when a CTRLQ_* variable needs splitting; main() awaits this before parsing. */
+export async function loadEnvListSplitter(env: Env): Promise<void> {
+  if (yargsParser !== undefined) return;
+  const needed = Object.entries(env).some(([name, value]) => name.startsWith('CTRLQ_') && value !== undefined && value.trim() !== '' && needsWordSplitting(value));
+  if (needed) yargsParser = (await import('yargs-parser')).default;
+}
 
 /**
  * Values for the given options with the precedence command line > environment > default.
