@@ -5,8 +5,8 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Concurrency } from '../sessions/pool.js';
+import { LOG_LEVELS, type LogLevel } from '../io/log-level.js';
 import {
-  LOG_LEVELS,
   asString,
   parseBoolean,
   parseChoice,
@@ -14,7 +14,6 @@ import {
   parsePort,
   parseSeconds,
   type Env,
-  type LogLevel,
   type RawValue,
 } from './options.js';
 

@@ -54,11 +54,22 @@ function wantsStack(argv: readonly string[], deps: Deps): boolean {
   return !argv.includes('--log-level') && levels.has(deps.env.CTRLQ_LOG_LEVEL ?? '');
 }
 
+/** Ctrl-Q 3.x had the session commands at the top level; 4.0 moved them under `qseow`. */
+const CTRLQ_3_COMMANDS = new Set(['session-get', 'session-delete']);
+
+/** Ctrl-Q 3.x's `ctrl-q session-get …` runs `ctrl-q qseow session-get …`, with a one-line notice on stderr. */
+function withCtrlQ3Alias(argv: readonly string[], deps: Deps): string[] {
+  const [first, ...rest] = argv;
+  if (first === undefined || !CTRLQ_3_COMMANDS.has(first)) return [...argv];
+  deps.io.stderr.write(`note: 'ctrl-q ${first}' is Ctrl-Q 3.x's name for 'ctrl-q qseow ${first}'; running that (use the qseow form in scripts)\n`);
+  return ['qseow', first, ...rest];
+}
+
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
   const program = buildProgram(deps);
   try {
     await loadEnvListSplitter(deps.env);
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(withCtrlQ3Alias(argv, deps), { from: 'user' });
     return ExitCode.Ok;
   } catch (err) {
     return handleError(err, argv, deps);

@@ -6,6 +6,8 @@
 import { Command, Option } from 'commander';
 import type yargsParserType from 'yargs-parser';
 import { UsageError } from '../errors.js';
+import { LOG_LEVELS } from '../io/log-level.js';
+import { SORT_COLUMNS } from '../sessions/rows.js';
 
 export type RawValue = string | boolean | string[];
 
@@ -23,12 +25,6 @@ export interface OptionSpec {
   readonly required?: boolean;
   readonly hidden?: boolean;
 }
-
-export const LOG_LEVELS = ['error', 'warn', 'info', 'verbose', 'debug', 'silly'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export const SORT_COLUMNS = ['prefix', 'proxyhost', 'proxyname', 'userdir', 'userid', 'username'] as const;
-export type SortColumn = (typeof SORT_COLUMNS)[number];
 
 /** Options both commands take: logging, connection and certificates (Ctrl-Q's names and defaults). */
 export const COMMON_OPTIONS = {
@@ -239,6 +235,17 @@ export const USER_AND_CERTIFICATE_OPTIONS: readonly OptionSpec[] = [
   COMMON_OPTIONS.authCertPfxFile,
   COMMON_OPTIONS.authCertPassphraseFile,
 ];
+
+/**
+ * session-delete's form of the list above. Ctrl-Q's session-delete reads `CTRLQ_AUTH_USER_DIR`,
+ * `CTRLQ_AUTH_CERT_FILE`, … (session-get reads `CTRLQ_USER_DIR`, `CTRLQ_CERT_FILE`, …): both spellings are
+ * accepted by both commands, and when both are set, each command's own Ctrl-Q spelling wins.
+ */
+export const DELETE_USER_AND_CERTIFICATE_OPTIONS: readonly OptionSpec[] = USER_AND_CERTIFICATE_OPTIONS.map((spec) =>
+  spec.env?.some((name) => name.startsWith('CTRLQ_AUTH_'))
+    ? { ...spec, env: [...spec.env.filter((name) => name.startsWith('CTRLQ_AUTH_')), ...spec.env.filter((name) => !name.startsWith('CTRLQ_AUTH_'))] }
+    : spec,
+);
 
 export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {

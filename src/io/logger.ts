@@ -12,7 +12,7 @@ import { EOL } from 'node:os';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { shownLines } from '../safe-text.js';
-import type { LogLevel } from '../cli/options.js';
+import type { LogLevel } from './log-level.js';
 import { readableByOthersWarning } from './file-mode.js';
 
 /** What the layers below the CLI need from a logger. */

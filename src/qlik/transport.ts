@@ -192,6 +192,10 @@ export class QlikTransport {
     return new QlikApiError(`${where} failed: HTTP ${status}${detail ? ` ${detail}` : ''}`, info, {
       status,
       transient: status === 502 || status === 503 || status === 504,
+      hint:
+        status === 404 && info.service === 'QRS'
+          ? `QRS has these paths, so ${formatHost(info.host)}:${info.port} may not be QRS: check that --host and --qrs-port point at the repository service (QRS, port 4242), not at a proxy node (QPS, port 4243).`
+          : undefined,
     });
   }
 
@@ -235,7 +239,8 @@ export class QlikTransport {
           hint: `It is not signed by ${rootFile}. Use the root.pem exported from this site with --auth-root-cert-file, or skip the check with --secure false.`,
         });
       case 'ERR_TLS_CERT_ALTNAME_INVALID': {
-        const covered = /altnames: (.*)$/.exec(message)?.[1] ?? 'other names';
+        const names = certificateNames(err);
+        const covered = names.length > 0 ? names.map((name) => shown(name)).join(', ') : 'names this client could not read';
         return new AuthError(
           `host name '${info.host}' is not in the server certificate of ${service} at ${endpoint}; the certificate covers ${covered}`,
           info,
@@ -308,6 +313,23 @@ export class QlikTransport {
     }
     return new QlikApiError(`${service} request to ${endpoint} failed: ${errorMessage(err)}`, info, { code, cause: err });
   }
+}
+
+/**
+ * The DNS names and IP addresses a server certificate covers, from the error Node's host name check
+ * raises (it carries the certificate); its common name when it has no alternative names.
+ */
+function certificateNames(err: unknown): string[] {
+  type WithCert = { cert?: { subjectaltname?: unknown; subject?: { CN?: unknown } }; cause?: unknown } | undefined;
+  const cert = (err as WithCert)?.cert ?? ((err as WithCert)?.cause as WithCert)?.cert;
+  if (typeof cert?.subjectaltname === 'string' && cert.subjectaltname !== '') {
+    return cert.subjectaltname
+      .split(/,\s*/)
+      .map((entry) => entry.replace(/^(DNS|IP Address):/, ''))
+      .filter((name) => name !== '');
+  }
+  const cn = cert?.subject?.CN;
+  return typeof cn === 'string' && cn !== '' ? [cn] : [];
 }
 
 function errorCode(err: unknown): string | undefined {

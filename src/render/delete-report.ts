@@ -8,6 +8,7 @@ import { shown } from '../safe-text.js';
 import type { DeletePlan, DeleteResult, PlanItem, SessionOutcome } from '../sessions/delete.js';
 import type { Target } from '../sessions/site.js';
 import { renderTable } from './table.js';
+import { count } from './plural.js';
 
 export interface ReportEntry {
   sessionId: string;
@@ -91,10 +92,10 @@ export function planTable(plan: DeletePlan): string {
   return renderTable(['Virtual proxy prefix', 'Proxy host', 'User', 'User name', 'Session ID', 'Deleted by'], rows);
 }
 
-/** "5 sessions on 2 proxy nodes (a, b) and 3 virtual proxies ((default), finance, win)" */
+/** "5 sessions on 2 proxy nodes (a, b) and 3 virtual proxies (the default one, finance, win)"; "0 sessions" alone. */
 export function describeScope(sessionCount: number, targets: readonly Target[]): string {
   const hosts = [...new Set(targets.map((t) => t.node.host))].map(shown);
-  const prefixes = [...new Set(targets.map((t) => (t.vp.prefix === '' ? '(default)' : t.vp.prefix)))].map(shown);
-  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(sessionCount, 'session')} on ${plural(hosts.length, 'proxy node')} (${hosts.join(', ')}) and ${plural(prefixes.length, 'virtual proxy').replace(/proxys$/, 'proxies')} (${prefixes.join(', ')})`;
+  const prefixes = [...new Set(targets.map((t) => (t.vp.prefix === '' ? 'the default one' : shown(t.vp.prefix))))];
+  if (hosts.length === 0) return count(sessionCount, 'session');
+  return `${count(sessionCount, 'session')} on ${count(hosts.length, 'proxy node')} (${hosts.join(', ')}) and ${count(prefixes.length, 'virtual proxy', 'virtual proxies')} (${prefixes.join(', ')})`;
 }

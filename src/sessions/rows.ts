@@ -2,9 +2,12 @@
  * Session rows in Ctrl-Q's JSON shape (field names and value formats kept so existing scripts keep
  * working), sorting, and the per-proxy counts of the table header.
  */
-import type { SortColumn } from '../cli/options.js';
 import type { QpsSession, QpsSessionAttribute, VirtualProxyConfig } from '../qlik/types.js';
 import type { ProxyNode, Target } from './site.js';
+
+/** The columns `--sort-by` takes (Ctrl-Q's names). */
+export const SORT_COLUMNS = ['prefix', 'proxyhost', 'proxyname', 'userdir', 'userid', 'username'] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
 
 export interface SessionRow {
   vpDescription: string;
@@ -145,25 +148,52 @@ const SORT_FIELD: Record<SortColumn, keyof SessionRow> = {
   username: 'userName',
 };
 
-const TIE_BREAKERS: (keyof SessionRow)[] = ['vpPrefix', 'proxyHost', 'userDir', 'userId', 'sessionId'];
+/** After the chosen column; the session id comes last and is compared by code point (it is a GUID). */
+const TIE_BREAKERS: (keyof SessionRow)[] = ['vpPrefix', 'proxyHost', 'userDir', 'userId'];
+
+const byCodePoint = (a: string, b: string): number => (a === b ? 0 : a < b ? -1 : 1);
+
+/** Ctrl-Q's comparison: `String.prototype.localeCompare` (the default locale's collation). */
+const localeCompare = (a: string, b: string): number => a.localeCompare(b);
 
 /**
- * Sorts by the chosen column without regard to case, then by prefix, proxy host, user and session id
- * so the order is fully determined. The sort key is built once per row (this runs on 100,000 rows);
- * the fields are joined with a separator below every printable character so field boundaries hold.
+ * Each distinct value's place in collation order. Values the collation deems equal (e.g. canonically
+ * equivalent spellings) are then ordered by code point, so every distinct value has its own place.
  */
-export function sortRows(rows: readonly SessionRow[], column: SortColumn): SessionRow[] {
-  const [first, ...rest] = [SORT_FIELD[column], ...TIE_BREAKERS.filter((f) => f !== SORT_FIELD[column])] as [
-    keyof SessionRow,
-    ...(keyof SessionRow)[],
-  ];
-  const sortKey = (row: SessionRow): string => {
-    let key = row[first];
-    for (const field of rest) key += `\u0001${row[field]}`;
-    return key.toLowerCase();
-  };
-  const keyed = rows.map((row) => ({ row, key: sortKey(row) }));
-  keyed.sort((x, y) => (x.key === y.key ? 0 : x.key < y.key ? -1 : 1));
+function collationRanks(values: Iterable<string>, compare: (a: string, b: string) => number): Map<string, number> {
+  const distinct = [...new Set(values)].sort((a, b) => compare(a, b) || byCodePoint(a, b));
+  return new Map(distinct.map((value, i) => [value, i]));
+}
+
+/**
+ * Sorts by the chosen column, then by prefix, proxy host, user directory, user id and session id so
+ * the order is fully determined. Text is compared as Ctrl-Q compares it, with `localeCompare`
+ * (locale-aware: "Émile" before "Eve", "anna" before "Bob"); `compare` may be another collator's, e.g.
+ * `new Intl.Collator('sv').compare`. Each field's distinct values are collated once and the rows are
+ * then ordered by those ranks, folded into one number where they fit (this runs on 100,000 rows).
+ */
+export function sortRows(
+  rows: readonly SessionRow[],
+  column: SortColumn,
+  compare: (a: string, b: string) => number = localeCompare,
+): SessionRow[] {
+  const fields = [SORT_FIELD[column], ...TIE_BREAKERS.filter((f) => f !== SORT_FIELD[column])];
+  const ranks = fields.map((field) => collationRanks(rows.map((row) => row[field]), compare));
+  const rankKey = (row: SessionRow): number[] => fields.map((field, i) => ranks[i]?.get(row[field]) ?? 0);
+  const span = ranks.reduce((product, r) => product * Math.max(r.size, 1), 1);
+  if (span <= Number.MAX_SAFE_INTEGER) {
+    const keyed = rows.map((row) => ({ row, key: rankKey(row).reduce((acc, rank, i) => acc * Math.max(ranks[i]?.size ?? 1, 1) + rank, 0) }));
+    keyed.sort((x, y) => x.key - y.key || byCodePoint(x.row.sessionId, y.row.sessionId));
+    return keyed.map((k) => k.row);
+  }
+  const keyed = rows.map((row) => ({ row, key: rankKey(row) }));
+  keyed.sort((x, y) => {
+    for (let i = 0; i < fields.length; i++) {
+      const d = (x.key[i] ?? 0) - (y.key[i] ?? 0);
+      if (d !== 0) return d;
+    }
+    return byCodePoint(x.row.sessionId, y.row.sessionId);
+  });
   return keyed.map((k) => k.row);
 }
 

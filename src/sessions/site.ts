@@ -8,6 +8,7 @@ import type { QpsNode } from '../qlik/qps-client.js';
 import type { QrsApi } from '../qlik/qrs-client.js';
 import type { VirtualProxyConfig } from '../qlik/types.js';
 import { shown } from '../safe-text.js';
+import { count } from '../render/plural.js';
 
 export const DEFAULT_QPS_PORT = 4243;
 
@@ -44,7 +45,7 @@ export async function loadSite(qrs: QrsApi, query: SiteQuery, log: Log): Promise
     qrs.listVirtualProxies(query.prefixes, query.signal),
     qrs.listProxyServices(query.signal),
   ]);
-  log.verbose(`Retrieved ${virtualProxies.length} virtual proxies and ${services.length} proxy services from QRS`);
+  log.verbose(`Retrieved ${count(virtualProxies.length, 'virtual proxy', 'virtual proxies')} and ${count(services.length, 'proxy service')} from QRS`);
   const proxies = services.map((service) => ({
     id: service.id,
     name: service.serverNodeConfiguration.name,

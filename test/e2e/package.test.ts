@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN, getArgs, listing, runNpm, runProgram, SEED_LISTING, type CliResult } from '../helpers/cli.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -62,7 +62,7 @@ before(async () => {
   await mkdir(workDir);
   install = await runNpm(['install', '-g', '--prefix', prefix, join(scratch, packed.filename)], { cwd: scratch, timeoutMs: 240_000 });
   installed = join(prefix, 'lib', 'node_modules', 'ctrl-q');
-  sim = await startSimulator({ scenario: loadScenario('seed') });
+  ({ sim } = await startSeedSite());
 }, { timeout: 300_000 });
 
 after(async () => {

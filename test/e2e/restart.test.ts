@@ -6,17 +6,16 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteArgs, getArgs, runCli } from '../helpers/cli.js';
 import { lines, startCli, waitFor } from '../helpers/live.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { rowUsers as users, type SessionRow as Row } from '../helpers/output.js';
+import { startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let central: string;
 let dev1: string;
 
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
-  central = sim.node('Central').address;
-  dev1 = sim.node('dev1').address;
+  ({ sim, central, dev1 } = await startSeedSite());
 });
 after(async () => {
   await sim.stop();
@@ -39,17 +38,6 @@ afterEach(async () => {
 function addServiceSessions(): void {
   addSession({ node: 'Central', prefix: '', UserDirectory: 'INTERNAL', UserId: 'sa_scheduler', SessionId: 'svc-1' });
   addSession({ node: 'dev1', prefix: 'finance', UserDirectory: 'internal', UserId: 'SA_API', SessionId: 'svc-2' });
-}
-
-interface Row {
-  userDir: string;
-  userId: string;
-  proxyHost: string;
-  vpPrefix: string;
-}
-
-function users(stdout: string): string[] {
-  return (JSON.parse(stdout) as Row[]).map((r) => `${r.userDir}\\${r.userId}`);
 }
 
 const SEED_USERS = ['LAB\\goran', 'LAB\\testuser_1', 'LAB\\testuser_2', 'LAB\\testuser_3', 'LAB\\testuser_4'];

@@ -14,8 +14,8 @@ import assert from 'node:assert/strict';
 import { deleteArgs, getArgs, listing, runNpm, runProgram, SEED_LISTING, type CliResult } from '../helpers/cli.js';
 import { waitFor } from '../helpers/live.js';
 import { startCommandInPty, type PtyRun } from '../helpers/pty.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { connectionWithoutCerts, copyClientCerts, proxyRequests, startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 import { SEA, SEA_RESOURCE } from '../tools/build-sea.js';
 import { packageRoot } from '../tools/notices.js';
 import { MACHINE_X64, SEA_FUSE, readPe } from '../tools/pe.js';
@@ -37,7 +37,7 @@ before(async () => {
   build = await runNpm(['run', 'build:sea'], { cwd: root, timeoutMs: 540_000 });
   assert.equal(build.code, 0, `${build.stdout}\n${build.stderr}`);
   version = (JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  sim = await startSimulator({ scenario: loadScenario('seed') });
+  ({ sim } = await startSeedSite());
   central = sim.node('Central').address;
 
   scratch = await mkdtemp(join(tmpdir(), 'ctrlq-sea-'));
@@ -47,7 +47,7 @@ before(async () => {
   binary = join(binDir, 'ctrl-q');
   await copyFile(SEA.linux, binary);
   await chmod(binary, 0o755);
-  await copyCerts(join(workDir, 'cert'));
+  await copyClientCerts(sim, join(workDir, 'cert'));
 }, { timeout: 600_000 });
 
 after(async () => {
@@ -55,23 +55,13 @@ after(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-/** The simulator's client files under their QMC export names, private as a user would keep them. */
-async function copyCerts(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  for (const [name, from] of [['client.pem', sim.certs.client], ['client_key.pem', sim.certs.clientKey], ['root.pem', sim.certs.root]] as const) {
-    await copyFile(from, join(dir, name));
-    await chmod(join(dir, name), 0o600);
-  }
-}
-
 /** The copied binary, from workDir, with an empty environment. */
 function sea(args: readonly string[], options: { cwd?: string; file?: string } = {}): Promise<CliResult> {
   return runProgram(options.file ?? binary, args, { cwd: options.cwd ?? workDir, env: {} });
 }
 
-/** The simulator's connection without any certificate option: the ./cert/ defaults apply. */
-const withDefaultCerts = (): string[] => ['--host', '127.0.0.1', '--qrs-port', String(sim.qrs.port), '--auth-user-dir', 'INTERNAL', '--auth-user-id', 'sa_api'];
-const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
+const withDefaultCerts = (): string[] => connectionWithoutCerts(sim);
+const deletes = (): string[] => proxyRequests(sim, 'DELETE');
 const sessionsOn = (prefix: string): string[] => sim.sessions().filter((s) => s.prefix === prefix).map((s) => s.UserId).sort();
 
 describe('npm run build:sea', () => {
@@ -138,7 +128,7 @@ describe('the Linux binary, alone in an empty folder with an empty environment',
     await mkdir(beside);
     await copyFile(binary, join(beside, 'ctrl-q'));
     await chmod(join(beside, 'ctrl-q'), 0o755);
-    await copyCerts(join(beside, 'cert'));
+    await copyClientCerts(sim, join(beside, 'cert'));
     const elsewhere = join(scratch, 'elsewhere');
     await mkdir(elsewhere);
     const args = getArgs(withDefaultCerts());

@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getArgs, runCli, type CliResult } from '../helpers/cli.js';
+import { startSeedSite } from '../helpers/site.js';
 import { generateForeignClientCert } from '../simulator/certs.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let dir: string;
@@ -45,7 +45,7 @@ function noStack(result: CliResult): void {
 }
 
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
+  ({ sim } = await startSeedSite());
   dir = mkdtempSync(join(tmpdir(), 'ctrlq-sec-'));
   const { client, clientKey, root } = sim.siteCerts.paths;
   openssl('rsa', '-in', clientKey, '-traditional', '-out', join(dir, 'pkcs1.pem'));

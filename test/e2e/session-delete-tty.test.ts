@@ -8,43 +8,24 @@ import assert from 'node:assert/strict';
 import { deleteArgs } from '../helpers/cli.js';
 import { waitFor } from '../helpers/live.js';
 import { startInPty } from '../helpers/pty.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { GORAN, SEED, T1, T2, T3, T4, proxyRequests, resetToScenario, siteState, startSeedSite, without } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let central: string;
 let dev1: string;
 
-const GORAN = 'a906ee6b-a8da-4c66-9700-48036c96de7b';
-const T1 = '55142b14-8d2d-43b3-a522-4b2fb46b2798';
-const T2 = 'd1b5d953-4312-4cf2-a106-1992a84dd82b';
-const T3 = 'e9a9c1d3-2d75-4559-9a68-48d1180b3859';
-const T4 = '6ac3b0ea-7d87-41d6-bede-89eb43c63e38';
-
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
-  central = sim.node('Central').address;
-  dev1 = sim.node('dev1').address;
+  ({ sim, central, dev1 } = await startSeedSite());
 });
 after(async () => {
   await sim.stop();
 });
 
-beforeEach(() => {
-  for (const s of sim.sessions()) sim.removeSession(s.SessionId, { node: s.node, prefix: s.prefix });
-  for (const s of sim.scenario.sessions) {
-    sim.addSession({ node: s.node, virtualProxyId: s.virtualProxyId, UserDirectory: s.UserDirectory, UserId: s.UserId, SessionId: s.SessionId });
-  }
-  sim.clearRequests();
-});
+beforeEach(() => resetToScenario(sim));
 
-function state(): string[] {
-  return sim.sessions().map((s) => `${s.prefix}@${s.node}/${s.SessionId}`).sort();
-}
-const SEED = (): string[] =>
-  [`@Central/${GORAN}`, `finance@Central/${T1}`, `finance@Central/${T2}`, `win@Central/${T3}`, `win@Central/${T4}`].sort();
-const without = (all: string[], ...gone: string[]): string[] => all.filter((k) => !gone.includes(k));
-const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
+const state = (): string[] => siteState(sim);
+const deletes = (): string[] => proxyRequests(sim, 'DELETE');
 
 const ENTER = '\r';
 const CONFIRM = 'Delete 2 sessions on 1 proxy node (127.0.0.2) and 1 virtual proxy (win)? (y/N)';
@@ -134,7 +115,7 @@ describe('--interactive on a terminal', () => {
     const prefix = first === T3 || first === T4 ? 'win' : 'finance';
     assert.deepEqual(deletes(), [`Central /qps/${prefix}/session/${first}`]);
     assert.deepEqual(state(), without(SEED(), `${prefix}@Central/${first}`));
-    assert.match(screen, /Deleted 1 sessions/);
+    assert.match(screen, /Deleted 1 session\b/);
   });
 
   it('Enter with nothing ticked deletes nothing', async () => {

@@ -9,82 +9,26 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteArgs, runCli, type CliResult } from '../helpers/cli.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { deleteArgs, runCli } from '../helpers/cli.js';
+import { assertOneErrorLine, deleteReport as report, type DeleteReportEntry as ReportEntry } from '../helpers/output.js';
+import { GORAN, SEED, T1, T2, T3, T4, proxyRequests, resetToScenario, siteState, startSeedSite, without } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let central: string;
 let dev1: string;
 
-const GORAN = 'a906ee6b-a8da-4c66-9700-48036c96de7b';
-const T1 = '55142b14-8d2d-43b3-a522-4b2fb46b2798';
-const T2 = 'd1b5d953-4312-4cf2-a106-1992a84dd82b';
-const T3 = 'e9a9c1d3-2d75-4559-9a68-48d1180b3859';
-const T4 = '6ac3b0ea-7d87-41d6-bede-89eb43c63e38';
-
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
-  central = sim.node('Central').address;
-  dev1 = sim.node('dev1').address;
+  ({ sim, central, dev1 } = await startSeedSite());
 });
 after(async () => {
   await sim.stop();
 });
 
-/** Back to the seed sessions, no faults, an empty request log. */
-async function resetSite(): Promise<void> {
-  for (const target of ['qrs', ...sim.nodes.map((n) => n.name)]) await sim.setFault(target, undefined);
-  for (const s of sim.sessions()) sim.removeSession(s.SessionId, { node: s.node, prefix: s.prefix });
-  for (const s of sim.scenario.sessions) {
-    sim.addSession({ node: s.node, virtualProxyId: s.virtualProxyId, UserDirectory: s.UserDirectory, UserId: s.UserId, SessionId: s.SessionId, Attributes: s.Attributes });
-  }
-  sim.clearRequests();
-}
-beforeEach(resetSite);
+beforeEach(() => resetToScenario(sim));
 
-/** `prefix@node/id` of every session on the site, sorted. */
-function state(): string[] {
-  return sim.sessions().map((s) => `${s.prefix}@${s.node}/${s.SessionId}`).sort();
-}
-const SEED = (): string[] =>
-  [`@Central/${GORAN}`, `finance@Central/${T1}`, `finance@Central/${T2}`, `win@Central/${T3}`, `win@Central/${T4}`].sort();
-const without = (all: string[], ...gone: string[]): string[] => all.filter((k) => !gone.includes(k));
-
-/** `node METHOD path` of every request to a proxy with this method. */
-function sent(method: string): string[] {
-  return sim.requests.filter((r) => r.target !== 'qrs' && r.method === method).map((r) => `${r.target} ${r.path}`).sort();
-}
-
-/** Usage errors: one line on stderr, no stack trace. */
-function assertOneErrorLine(result: CliResult, pattern: RegExp): void {
-  const lines = result.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, `one line expected:\n${result.stderr}`);
-  assert.match(lines[0] ?? '', /^error: /);
-  assert.match(lines[0] ?? '', pattern);
-  assert.doesNotMatch(result.stderr, /^\s+at /m);
-  assert.equal(result.stdout, '');
-}
-
-interface ReportEntry {
-  sessionId: string;
-  userDirectory: string | null;
-  userId: string | null;
-  userName: string | null;
-  virtualProxy: string | null;
-  proxyHost: string | null;
-  reason?: string;
-}
-interface Report {
-  deleted: ReportEntry[];
-  notFound: ReportEntry[];
-  failed: ReportEntry[];
-}
-function report(result: CliResult): Report {
-  const parsed = JSON.parse(result.stdout) as Report;
-  assert.deepEqual(Object.keys(parsed), ['deleted', 'notFound', 'failed']);
-  return parsed;
-}
+const state = (): string[] => siteState(sim);
+const sent = (method: string): string[] => proxyRequests(sim, method);
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
@@ -96,7 +40,7 @@ describe('session-delete by id', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(count(result.stderr, 'Session ID "no-such-session" not found'), 1, result.stderr);
     assert.match(result.stderr, new RegExp(`Session ID "${T1}" successfully deleted\\. User: LAB\\\\testuser_1\\n`));
-    assert.match(result.stderr, /^Deleted 1 sessions$/m);
+    assert.match(result.stderr, /^Deleted 1 session$/m);
     assert.equal(result.stdout, '', 'text mode: the report is on stderr');
     assert.deepEqual(sent('DELETE'), [`Central /qps/finance/session/${T1}`]);
     assert.ok(!sim.requests.some((r) => r.path.includes('no-such-session')));
@@ -349,7 +293,7 @@ describe('session-delete --log-file', () => {
       assert.equal(result.code, 0, result.stderr);
       const log = readFileSync(file, 'utf8');
       assert.match(log, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*Session ID "${GORAN}" successfully deleted\\. User: LAB\\\\goran$`, 'm'));
-      assert.match(log, /Deleted 1 sessions/);
+      assert.match(log, /Deleted 1 session\b/);
 
       sim.clearRequests();
       const bad = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--log-file', join(dir, 'no', 'such', 'dir.log')));

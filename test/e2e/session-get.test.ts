@@ -4,31 +4,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SessionRow } from '../../src/sessions/rows.js';
-import { getArgs, runCli, type CliResult } from '../helpers/cli.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { getArgs, runCli } from '../helpers/cli.js';
+import { sessionRows as json } from '../helpers/output.js';
+import { startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let central: string;
 let dev1: string;
 
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
-  central = sim.node('Central').address;
-  dev1 = sim.node('dev1').address;
+  ({ sim, central, dev1 } = await startSeedSite());
 });
 after(async () => {
   await sim.stop();
 });
-
-type Row = SessionRow;
-
-function json(result: CliResult): Row[] {
-  const parsed: unknown = JSON.parse(result.stdout);
-  assert.ok(Array.isArray(parsed), 'stdout is one JSON array');
-  return parsed as Row[];
-}
 
 function qpsRequests(): { target: string; path: string }[] {
   return sim.requests.filter((r) => r.target !== 'qrs').map((r) => ({ target: r.target, path: r.path }));

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { getArgs, runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/live.js';
 import { startInPty } from '../helpers/pty.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
+  ({ sim } = await startSeedSite());
 });
 after(async () => {
   await sim.stop();

@@ -285,8 +285,9 @@ describe('delete report', () => {
     );
     assert.equal(
       describeScope(3, [defaultCentral, financeCentral, financeDev]),
-      '3 sessions on 2 proxy nodes (central.lab, dev1.lab) and 2 virtual proxies ((default), finance)',
+      '3 sessions on 2 proxy nodes (central.lab, dev1.lab) and 2 virtual proxies (the default one, finance)',
     );
     assert.equal(describeScope(1, [financeCentral]), '1 session on 1 proxy node (central.lab) and 1 virtual proxy (finance)');
+    assert.equal(describeScope(0, []), '0 sessions', 'no empty brackets when nothing is planned');
   });
 });

@@ -122,6 +122,22 @@ describe('rows', () => {
     assert.ok(rows.every((row) => row.loadBalancingNodes === nodes.map((n) => `${n.name}: ${n.hostName}`).join('\n')));
   });
 
+  it('collates text as Ctrl-Q does (locale-aware), not by code point', () => {
+    const base: SessionRow = {
+      vpDescription: '', vpPrefix: '', vpSessionCookieHeaderName: '', proxyHost: 'h', proxyName: 'n', proxyFull: '',
+      loadBalancingNodes: '', userDir: 'LAB', userId: '', userName: '', attributes: '', sessionId: '',
+    };
+    const rows: SessionRow[] = ['Zed', 'Åsa', 'Eve', 'Émile', 'anna', 'Bob'].map((userId, i) => ({ ...base, userId, sessionId: String(i) }));
+    const ids = (collator?: Intl.Collator): string[] => sortRows(rows, 'userid', collator?.compare).map((r) => r.userId);
+    assert.deepEqual(ids(new Intl.Collator('en')), ['anna', 'Åsa', 'Bob', 'Émile', 'Eve', 'Zed']);
+    assert.deepEqual(ids(new Intl.Collator('sv')), ['anna', 'Bob', 'Émile', 'Eve', 'Zed', 'Åsa'], 'Swedish puts Å after Z');
+    assert.deepEqual(ids(), [...rows].sort((a, b) => a.userId.localeCompare(b.userId)).map((r) => r.userId), "the default is localeCompare's order");
+    // Equal under collation but spelt differently (é precomposed and decomposed): still one fixed order.
+    const twins = [{ ...base, userId: 'e\u0301', sessionId: 'x' }, { ...base, userId: '\u00e9', sessionId: 'y' }];
+    assert.deepEqual(sortRows(twins, 'userid').map((r) => r.sessionId), ['x', 'y']);
+    assert.deepEqual(sortRows([...twins].reverse(), 'userid').map((r) => r.sessionId), ['x', 'y']);
+  });
+
   it('counts sessions per proxy, zero counts included, in QRS order', async () => {
     const site = await loadSite(qrs, {}, silentLog);
     const [target] = planTargets(site, site.proxies);

@@ -4,7 +4,7 @@ import type { SessionRow } from '../../src/sessions/rows.js';
 import type { ProxyNode } from '../../src/sessions/site.js';
 import { summarize } from '../../src/sessions/summary.js';
 import { formatChange, renderSummaryTable, summaryLine, toSummaryJson, virtualProxyLabels } from '../../src/render/summary.js';
-import { frame } from '../../src/cli/commands/watch.js';
+import { formatDuration, frame } from '../../src/cli/commands/watch.js';
 import { renderTableChunks, renderWithCliTable3 } from '../../src/render/table.js';
 
 const proxy = (name: string, host: string): ProxyNode => ({ id: `${name}-id`, name, host, port: 4243, linkedVirtualProxyIds: new Set() });
@@ -149,5 +149,20 @@ describe('watch frames', () => {
     assert.equal(shown.length, 8);
     assert.match(out, /… 22 more lines/);
     assert.equal(out.split('\n').length - 1, 9, 'fits in 10 rows with the cursor on the last');
+  });
+
+  it('suggests --output-format summary only when another format is in use', () => {
+    const text = `${Array.from({ length: 30 }, (_, i) => `line ${i}`).join('\n')}\n`;
+    assert.ok(frame(text, false, 10, 'table').includes('… 22 more lines: make the window taller, or use --output-format summary\x1b[K\n'));
+    assert.ok(frame(text, false, 10, 'summary').includes('… 22 more lines: make the window taller\x1b[K\n'));
+  });
+});
+
+describe('durations in messages', () => {
+  it('have one format: tenths below 10 s without a trailing .0, then whole seconds, minutes, hours', () => {
+    assert.deepEqual(
+      [500, 1900, 1999.6, 2000, 2049, 9_949, 9_950, 45_000, 60_000, 750_000, 3_900_000].map(formatDuration),
+      ['0.5 s', '1.9 s', '2 s', '2 s', '2 s', '9.9 s', '10 s', '45 s', '1 min', '12 min 30 s', '1 h 5 min'],
+    );
   });
 });

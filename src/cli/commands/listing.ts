@@ -11,6 +11,7 @@ import { listSessions, type ListQuery, type Listing } from '../../sessions/list.
 import { proxyServicesTable } from '../../render/sessions.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
+import { count } from '../../render/plural.js';
 
 export async function listWithReport<S>(
   clients: Clients,
@@ -42,7 +43,7 @@ export async function listWithReport<S>(
         if (planned.targets.length === 0) {
           log.warn('No virtual proxy in the selection is linked to a selected proxy service: there are no sessions to read');
         }
-        log.verbose(`Reading sessions from ${planned.targets.length} (virtual proxy, proxy service) pairs`);
+        log.verbose(`Reading sessions from ${count(planned.targets.length, '(virtual proxy, proxy service) pair')}`);
       },
       onProgress: (done, total) => progress.update(done, total),
     });

@@ -10,9 +10,10 @@ import type { DeletePlan, DeleteRequest, PlanItem } from '../../sessions/delete.
 import type { Target } from '../../sessions/site.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
 import { withLogger, type CommandContext, type Deps } from '../context.js';
+import { count } from '../../render/plural.js';
 import {
   COMMON_OPTIONS,
-  USER_AND_CERTIFICATE_OPTIONS,
+  DELETE_USER_AND_CERTIFICATE_OPTIONS,
   DELETE_OUTPUT_FORMATS,
   SESSION_DELETE_OPTIONS,
   addOptions,
@@ -52,7 +53,7 @@ export const SESSION_DELETE_SPECS: readonly OptionSpec[] = [
   SESSION_DELETE_OPTIONS.sessionId,
   SESSION_DELETE_OPTIONS.sessionVirtualProxy,
   SESSION_DELETE_OPTIONS.hostProxy,
-  ...USER_AND_CERTIFICATE_OPTIONS,
+  ...DELETE_USER_AND_CERTIFICATE_OPTIONS,
   SESSION_DELETE_OPTIONS.yes,
   SESSION_DELETE_OPTIONS.dryRun,
   SESSION_DELETE_OPTIONS.interactive,
@@ -192,7 +193,7 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
     const where = listingProblem === undefined ? '' : ' on the proxies that could be read';
     for (const id of plan.missingIds) log.warn(`${report.notFoundLine(id)}${where}`);
     for (const user of plan.excludedUsers) log.warn(`Not deleting the sessions of ${shown(user)}: excluded by --exclude-user`);
-    if (plan.excludedSessions > 0) log.info(`Leaving ${plan.excludedSessions} sessions of users excluded by --exclude-user`);
+    if (plan.excludedSessions > 0) log.info(`Leaving ${count(plan.excludedSessions, 'session')} of users excluded by --exclude-user`);
 
     if (opts.interactive && plan.items.length > 0) {
       const choices = deletion.plannedSessions(plan).map(({ target, session }) => ({
@@ -238,7 +239,7 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
     } finally {
       progress.stop();
     }
-    log.info(`Deleted ${result.deleted.length} sessions`);
+    log.info(`Deleted ${count(result.deleted.length, 'session')}`);
     const notFound = result.notFound.length + plan.missingIds.length;
     if (notFound > 0) log.info(`${notFound} not found`);
     if (opts.outputFormat === 'json') await writeJson(io.stdout, report.jsonReport(result, plan.missingIds));
@@ -246,7 +247,9 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
     if (result.failed.length > 0) {
       const first = result.failed[0]?.error;
       if (result.deleted.length === 0 && result.notFound.length === 0 && first instanceof CliError && !ctx.signal?.aborted) throw first;
-      throw new PartialFailureError(`${result.failed.length} of ${planned.length} sessions could not be deleted; the others were`);
+      throw new PartialFailureError(
+        `${result.failed.length} of ${count(planned.length, 'session')} could not be deleted (${result.deleted.length} deleted, ${notFound} not found)`,
+      );
     }
     if (listingProblem !== undefined) throw listingProblem;
   } finally {

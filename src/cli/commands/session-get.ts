@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { UserFilter } from '../../sessions/filter.js';
+import { count } from '../../render/plural.js';
+import { SORT_COLUMNS, type SortColumn } from '../../sessions/rows.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
 import { withLogger, type CommandContext, type Deps } from '../context.js';
 import {
@@ -12,7 +14,6 @@ import {
   USER_AND_CERTIFICATE_OPTIONS,
   GET_OUTPUT_FORMATS,
   SESSION_GET_OPTIONS,
-  SORT_COLUMNS,
   TARGET_OPTIONS,
   WATCH_OPTIONS,
   addOptions,
@@ -25,7 +26,6 @@ import {
   type Env,
   type OptionSpec,
   type RawValue,
-  type SortColumn,
 } from '../options.js';
 
 export interface SessionGetOptions {
@@ -143,7 +143,7 @@ export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext
     if (outcome !== undefined && snapshot.listing.results.length === 0) throw outcome;
     await writeSnapshot(ctx.io.stdout, opts.outputFormat, snapshot);
     ctx.log.verbose(
-      `Listed ${snapshot.rows.length} sessions from ${snapshot.listing.targets.length} (virtual proxy, proxy service) pairs in ${Date.now() - started} ms`,
+      `Listed ${count(snapshot.rows.length, 'session')} from ${count(snapshot.listing.targets.length, '(virtual proxy, proxy service) pair')} in ${Date.now() - started} ms`,
     );
     if (outcome !== undefined) throw outcome;
   } finally {

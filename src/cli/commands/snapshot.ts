@@ -11,14 +11,15 @@ import { writeSessionsTable } from '../../render/sessions.js';
 import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
 import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
 import type { Listing } from '../../sessions/list.js';
-import { countByProxy, sortRows, targetRows, type SessionRow } from '../../sessions/rows.js';
+import { countByProxy, sortRows, targetRows, type SessionRow, type SortColumn } from '../../sessions/rows.js';
 import type { Concurrency } from '../../sessions/pool.js';
 import type { ProxyNode } from '../../sessions/site.js';
 import { summarize } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
-import type { GetOutputFormat, SortColumn } from '../options.js';
+import type { GetOutputFormat } from '../options.js';
 import { listWithReport } from './listing.js';
+import { count } from '../../render/plural.js';
 
 export interface SnapshotQuery {
   sessionVirtualProxies?: string[];
@@ -74,7 +75,7 @@ export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: 
   const all = listing.results.flatMap((result) => result.sessions);
   const kept = filterByUser(all, query.users, (row) => [row.userDir, row.userId]);
   if (isUserFilterActive(query.users) && kept.length < all.length) {
-    ctx.log.info(`${all.length - kept.length} of ${all.length} sessions left out by the user filters`);
+    ctx.log.info(`${all.length - kept.length} of ${count(all.length, 'session')} left out by the user filters`);
   }
   return { time: new Date(), rows: sortRows(kept, query.sortBy), proxies: listing.proxies, listing };
 }

@@ -16,6 +16,7 @@ import type { CommandContext } from '../context.js';
 import type { GetOutputFormat } from '../options.js';
 import { failureOutcome } from './listing.js';
 import { writeSnapshot, type Snapshot } from './snapshot.js';
+import { count } from '../../render/plural.js';
 
 /**
  * Reads the site once; `repeat` is true from the second reading on (quieter logging). `signal`
@@ -85,7 +86,12 @@ function clock(time: Date): string {
   return `${two(time.getHours())}:${two(time.getMinutes())}:${two(time.getSeconds())}`;
 }
 
+/**
+ * One format for every duration shown: tenths of a second below 10 s, trailing ".0" dropped ("0.5 s",
+ * "1.9 s", "2 s"), then whole seconds, minutes and hours ("45 s", "12 min 30 s", "1 h 5 min").
+ */
 export function formatDuration(ms: number): string {
+  if (ms < 9_950) return `${Math.max(0, Math.round(ms / 100)) / 10} s`;
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
@@ -93,11 +99,6 @@ export function formatDuration(ms: number): string {
   if (minutes < 60) return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
   const hours = Math.floor(minutes / 60);
   return `${hours} h ${minutes % 60} min`;
-}
-
-function seconds(ms: number): string {
-  const s = ms / 1000;
-  return Number.isInteger(s) ? `${s} s` : `${s.toFixed(1)} s`;
 }
 
 /** Collects what a renderer writes, to draw a whole frame at once. */
@@ -122,12 +123,13 @@ const WRAP_ON = '\x1b[?7h';
  * Lines wider than the terminal are cut rather than wrapped, and a frame taller than the terminal
  * is cut to fit with a note, so the cursor-home of the next frame still lands on its first line.
  */
-export function frame(text: string, first: boolean, rows?: number): string {
+export function frame(text: string, first: boolean, rows?: number, format?: GetOutputFormat): string {
   let lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (rows !== undefined && lines.length > rows - 1) {
     const hidden = lines.length - (rows - 2);
-    lines = [...lines.slice(0, rows - 2), `… ${hidden} more lines: make the window taller, or use --output-format summary`];
+    const shorter = format === 'summary' ? '' : ', or use --output-format summary';
+    lines = [...lines.slice(0, rows - 2), `… ${count(hidden, 'more line', 'more lines')}: make the window taller${shorter}`];
   }
   const body = lines.map((line) => `${line}${CLEAR_LINE_END}\n`).join('');
   return `${HOME}${first ? CLEAR_SCREEN : ''}${WRAP_OFF}${body}${WRAP_ON}${CLEAR_BELOW}`;
@@ -164,14 +166,14 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
       const failed = snapshot.listing.failures.length;
       if (tty) {
         const sink = new TextSink();
-        const partial = failed > 0 ? ` · ${failed} (virtual proxy, node) pairs could not be read, see below` : '';
+        const partial = failed > 0 ? ` · ${count(failed, '(virtual proxy, node) pair')} could not be read, see below` : '';
         await write(
           sink,
-          `Every ${seconds(settings.intervalMs)} · last refresh ${clock(snapshot.time)} · ${snapshot.rows.length} sessions ` +
+          `Every ${formatDuration(settings.intervalMs)} · last refresh ${clock(snapshot.time)} · ${count(snapshot.rows.length, 'session')} ` +
             `(${formatChange(change)} since ${clock(first.time)})${partial} · Ctrl-C to stop\n\n`,
         );
         await writeSnapshot(sink, settings.format, snapshot);
-        await write(io.stdout, frame(sink.text, frames === 0, terminalRows(io.stdout)));
+        await write(io.stdout, frame(sink.text, frames === 0, terminalRows(io.stdout), settings.format));
         frames++;
       } else if (settings.format === 'json' || settings.format === 'summary-json') {
         await write(io.stdout, ndjson(settings.format, snapshot, change, failed));
@@ -183,7 +185,7 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
     if (signal?.aborted || outputClosed(io)) break;
     if ('error' in outcome) {
       if (isFatal(outcome.error, first === undefined)) throw outcome.error;
-      log.error(`Refresh at ${clock(new Date())} failed: ${shown(errorMessage(outcome.error))}; trying again in ${seconds(settings.intervalMs)}`);
+      log.error(`Refresh at ${clock(new Date())} failed: ${shown(errorMessage(outcome.error))}; trying again in ${formatDuration(settings.intervalMs)}`);
     }
     await pause(started + settings.intervalMs - Date.now(), signal);
   }
@@ -199,7 +201,7 @@ function nameUsers(snapshot: Snapshot, max = 10): string {
 function countText(snapshot: Snapshot): string {
   const users = summarize(snapshot.rows, snapshot.proxies).distinctUsers;
   const s = snapshot.rows.length;
-  return `${s} session${s === 1 ? '' : 's'} of ${users} user${users === 1 ? '' : 's'}`;
+  return `${count(s, 'session')} of ${count(users, 'user')}`;
 }
 
 /**
@@ -220,7 +222,7 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   let unreadPairs = 0;
   let checks = 0;
   const interrupted = (): CliError =>
-    new CliError(`interrupted while waiting for the sessions to end (${checks} checks)`, ExitCode.Failure);
+    new CliError(`interrupted while waiting for the sessions to end (${count(checks, 'check')})`, ExitCode.Failure);
   // The deadline also stops a check whose requests hang (a node that answers slowly, within
   // --timeout each time, or QRS then QPS then a retry): the wait ends on time whatever the site
   // does. The last check starts at the deadline, so it gets LAST_CHECK_MS to finish.
@@ -235,7 +237,7 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
       checks++;
       if (signal?.aborted) throw interrupted();
       const remaining = deadline - Date.now();
-      const next = remaining > 0 ? `; next check in ${seconds(Math.min(settings.intervalMs, remaining))}, ${formatDuration(remaining)} left` : '';
+      const next = remaining > 0 ? `; next check in ${formatDuration(Math.min(settings.intervalMs, remaining))}, ${formatDuration(remaining)} left` : '';
       if ('cutShort' in outcome) {
         log.warn(`Check ${checks} was still waiting for answers when the time ran out`);
         lastCheckFailed = true;
@@ -260,7 +262,7 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
           return;
         }
         if (snapshot.rows.length === 0) {
-          log.warn(`No sessions on the nodes that answered, but ${failed} (virtual proxy, node) pairs could not be read: not empty yet${next}`);
+          log.warn(`No sessions on the nodes that answered, but ${count(failed, '(virtual proxy, node) pair')} could not be read: not empty yet${next}`);
         } else {
           log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
         }
@@ -280,7 +282,7 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   }
   await writeSnapshot(io.stdout, settings.format, last);
   const asOf = lastCheckFailed ? ` (as of ${clock(last.time)}; the last check failed)` : '';
-  const unread = unreadPairs > 0 ? `${unreadPairs} (virtual proxy, node) pairs could not be read` : '';
+  const unread = unreadPairs > 0 ? `${count(unreadPairs, '(virtual proxy, node) pair')} could not be read` : '';
   if (last.rows.length === 0) {
     throw new WaitTimeoutError(`could not confirm within ${waited} that no session is left: ${unread}${asOf}`);
   }
