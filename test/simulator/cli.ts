@@ -3,15 +3,16 @@
  *
  *   npm run sim -- --scenario seed|large [--latency <ms>] [--qrs-port <n>] [--qps-port <n>]
  *                  [--cert-dir <dir>] [--vps <n> --nodes <n> --sessions <n> --seed <n>]
+ *                  [--down T] [--fail T=STATUS] [--slow T=MS] [--garbage T[=KIND]] [--reset T]
  *
- * Prints the addresses, the certificate folder, a ready `ctrl-q` command line and a `curl`
- * command, then runs until SIGINT/SIGTERM.
+ * Prints the addresses, the certificate folder, the faults, a ready `ctrl-q` command line and a
+ * `curl` command, then runs until SIGINT/SIGTERM.
  */
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { largeScenario, loadScenario, type Scenario } from './scenario.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
+import { startSimulator, type Fault, type Simulator, type SimulatorOptions } from './server.js';
 
 export const USAGE = `Usage: npm run sim -- [options]
 
@@ -26,9 +27,25 @@ Options:
   --sessions <n>           large: sessions per virtual proxy per node (default: 735)
   --seed <n>               large: random seed (default: 1)
   -h, --help               show this help
+
+Faults (TARGET is a proxy node's name, e.g. Central or dev1 in the seed scenario, or qrs;
+each option may be given for several targets, one fault per target):
+  --down <TARGET>              stop listening: connections are refused
+  --fail <TARGET=STATUS>       answer every request with this HTTP status (e.g. dev1=503)
+  --slow <TARGET=MS>           wait this many milliseconds before every answer (e.g. dev1=5000)
+  --garbage <TARGET[=KIND]>    answer 200 with a body that is not what was asked for:
+                               html (a login page, the default), truncated (cut-off JSON),
+                               no-attributes (sessions without their Attributes)
+  --reset <TARGET>             close the connection without answering
+
+Example, one node down ("When a node is down" in the README):
+  npm run sim -- --scenario seed --down dev1
 `;
 
 const DEMO_XRFKEY = 'abcdefghij987654';
+
+/** The checkout this simulator belongs to: where `npx ctrl-q` finds the project's own bin. */
+const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 export interface CliDefaults {
   qrsPort: number;
@@ -45,6 +62,68 @@ export interface CliConfig {
   qrsPort: number | undefined;
   qpsPort: number | undefined;
   certDir: string | undefined;
+  /** Faults to set once started, by target (`qrs` or a node name). */
+  faults: Map<string, Fault>;
+}
+
+const GARBAGE_KINDS = ['html', 'truncated', 'no-attributes'] as const;
+
+/** `--down dev1`, `--fail dev1=503`, …: one fault per target, for targets the scenario has. */
+function parseFaults(values: Record<string, string[] | undefined>, scenario: Scenario): Map<string, Fault> {
+  const targets = ['qrs', ...scenario.nodes.map((n) => n.name)];
+  const faults = new Map<string, Fault>();
+  const add = (option: string, raw: string, make: (value: string | undefined) => Fault): void => {
+    const eq = raw.indexOf('=');
+    const target = eq === -1 ? raw : raw.slice(0, eq);
+    const value = eq === -1 ? undefined : raw.slice(eq + 1);
+    if (!targets.includes(target)) {
+      throw new CliUsageError(`--${option}: unknown target "${target}"; the targets are ${targets.join(', ')}`);
+    }
+    if (faults.has(target)) throw new CliUsageError(`--${option}: "${target}" already has a fault; give one fault per target`);
+    faults.set(target, make(value));
+  };
+  const none = (option: string) => (value: string | undefined): void => {
+    if (value !== undefined) throw new CliUsageError(`--${option} takes a target only, e.g. --${option} dev1`);
+  };
+  for (const raw of values.down ?? []) add('down', raw, (v) => (none('down')(v), { kind: 'down' }));
+  for (const raw of values.reset ?? []) add('reset', raw, (v) => (none('reset')(v), { kind: 'reset' }));
+  const needs = (option: string, what: string, example: string) => (value: string | undefined): string => {
+    if (value === undefined) throw new CliUsageError(`--${option} takes TARGET=${what}, e.g. --${option} ${example}`);
+    return value;
+  };
+  for (const raw of values.fail ?? []) {
+    add('fail', raw, (v) => {
+      const status = intOption('fail', needs('fail', 'STATUS', 'dev1=503')(v), 100, 599) ?? 500;
+      return { kind: 'status', status, body: `HTTP ${status} from the simulator (--fail)` };
+    });
+  }
+  for (const raw of values.slow ?? []) {
+    add('slow', raw, (v) => ({ kind: 'slow', delayMs: intOption('slow', needs('slow', 'MS', 'dev1=5000')(v), 0, 600_000) ?? 0 }));
+  }
+  for (const raw of values.garbage ?? []) {
+    add('garbage', raw, (v) => {
+      const body = GARBAGE_KINDS.find((k) => k === (v ?? 'html'));
+      if (body === undefined) throw new CliUsageError(`--garbage: the kinds are ${GARBAGE_KINDS.join(', ')}, got "${v}"`);
+      return { kind: 'malformed', body };
+    });
+  }
+  return faults;
+}
+
+/** How a fault reads in the start-up text. */
+export function describeFault(target: string, fault: Fault): string {
+  switch (fault.kind) {
+    case 'down':
+      return `${target} is down (connections refused)`;
+    case 'status':
+      return `${target} answers HTTP ${fault.status}`;
+    case 'slow':
+      return `${target} waits ${fault.delayMs} ms before each answer`;
+    case 'malformed':
+      return `${target} answers 200 with a ${fault.body} body`;
+    case 'reset':
+      return `${target} closes connections without answering`;
+  }
 }
 
 function intOption(name: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -73,6 +152,11 @@ export function parseCliArgs(argv: string[]): CliConfig | undefined {
         nodes: { type: 'string' },
         sessions: { type: 'string' },
         seed: { type: 'string' },
+        down: { type: 'string', multiple: true },
+        fail: { type: 'string', multiple: true },
+        slow: { type: 'string', multiple: true },
+        garbage: { type: 'string', multiple: true },
+        reset: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -107,6 +191,7 @@ export function parseCliArgs(argv: string[]): CliConfig | undefined {
     qrsPort: intOption('qrs-port', values['qrs-port'], 0, 65535),
     qpsPort: intOption('qps-port', values['qps-port'], 0, 65535),
     certDir: values['cert-dir'] === undefined ? undefined : resolve(values['cert-dir']),
+    faults: parseFaults({ down: values.down, fail: values.fail, slow: values.slow, garbage: values.garbage, reset: values.reset }, scenario),
   };
 }
 
@@ -154,7 +239,7 @@ async function startWithFallback(
 }
 
 /** The text printed after start-up. */
-export function describeSimulator(sim: Simulator, notes: string[] = []): string {
+export function describeSimulator(sim: Simulator, notes: string[] = [], faults: ReadonlyMap<string, Fault> = new Map()): string {
   const s = sim.scenario;
   const lines: string[] = [];
   lines.push(`Qlik Sense simulator running (scenario "${s.name}": ${s.nodes.length} proxy nodes, ${s.virtualProxies.length} virtual proxies, ${sim.sessionCount()} sessions)`);
@@ -169,10 +254,15 @@ export function describeSimulator(sim: Simulator, notes: string[] = []): string 
     lines.push(`  ${n.name.padEnd(width)}  https://${n.address}:${n.port}  ${vps} linked virtual proxies${shown}`);
   }
   lines.push('');
+  if (faults.size > 0) {
+    lines.push('Faults:');
+    for (const [target, fault] of faults) lines.push(`  ${describeFault(target, fault)}`);
+    lines.push('');
+  }
   lines.push(`Certificates (QMC PEM export names): ${sim.certDir}`);
   lines.push(`  root.pem, client.pem, client_key.pem (+ server.pem, server_key.pem, root_key.pem)`);
   lines.push('');
-  lines.push('List sessions with ctrl-q:');
+  lines.push(`List sessions with ctrl-q (run it in the checkout, ${CHECKOUT}; after npm link, plain ctrl-q works anywhere):`);
   lines.push(`  npx ctrl-q qseow session-get ${sim.cliArgs().map(shQuote).join(' ')}`);
   const first = sim.nodes[0];
   const linked = s.virtualProxies.filter((v) => v.linkedNodes.includes(first.name));
@@ -204,7 +294,13 @@ export async function runSimulatorCli(
     return undefined;
   }
   const { sim, notes } = await startWithFallback(cfg, defaults);
-  io.out(describeSimulator(sim, notes));
+  try {
+    for (const [target, fault] of cfg.faults) await sim.setFault(target, fault);
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  io.out(describeSimulator(sim, notes, cfg.faults));
   return sim;
 }
 
