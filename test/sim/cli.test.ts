@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { rawRequest } from '../helpers/qlik-request.js';
-import { CliUsageError, parseCliArgs, runSimulatorCli } from '../simulator/cli.js';
+import { rawRequest, simRequest } from '../helpers/qlik-request.js';
+import { CliUsageError, USAGE, parseCliArgs, runSimulatorCli } from '../simulator/cli.js';
 
 const CLI = fileURLToPath(new URL('../simulator/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,6 +48,57 @@ describe('parseCliArgs', () => {
     assert.equal(parseCliArgs(['--help']), undefined);
     for (const bad of [['--scenario', 'tiny'], ['--latency', 'fast'], ['--qrs-port', '70000'], ['--vps', '3'], ['--bogus'], ['extra']]) {
       assert.throws(() => parseCliArgs(bad), CliUsageError, bad.join(' '));
+    }
+  });
+});
+
+describe('parseCliArgs: faults', () => {
+  it('one fault per target, for QRS or a node of the scenario', () => {
+    const cfg = parseCliArgs(['--down', 'dev1', '--fail', 'Central=503', '--slow', 'qrs=250']);
+    assert.ok(cfg);
+    assert.deepEqual(Object.fromEntries(cfg.faults), {
+      dev1: { kind: 'down' },
+      Central: { kind: 'status', status: 503, body: 'HTTP 503 from the simulator (--fail)' },
+      qrs: { kind: 'slow', delayMs: 250 },
+    });
+    assert.deepEqual(Object.fromEntries(parseCliArgs(['--garbage', 'dev1', '--reset', 'Central'])?.faults ?? []), {
+      dev1: { kind: 'malformed', body: 'html' },
+      Central: { kind: 'reset' },
+    });
+    assert.deepEqual(parseCliArgs(['--garbage', 'dev1=truncated'])?.faults.get('dev1'), { kind: 'malformed', body: 'truncated' });
+    assert.equal(parseCliArgs([])?.faults.size, 0);
+  });
+
+  it('a wrong target or value is a CliUsageError that says what is expected', () => {
+    const cases: [string[], RegExp][] = [
+      [['--down', 'dev2'], /^--down: unknown target "dev2"; the targets are qrs, Central, dev1$/],
+      [['--down', 'dev1', '--reset', 'dev1'], /^--reset: "dev1" already has a fault; give one fault per target$/],
+      [['--fail', 'dev1'], /^--fail takes TARGET=STATUS, e\.g\. --fail dev1=503$/],
+      [['--fail', 'dev1=abc'], /^--fail must be a whole number, got "abc"$/],
+      [['--slow', 'dev1'], /^--slow takes TARGET=MS, e\.g\. --slow dev1=5000$/],
+      [['--garbage', 'dev1=json'], /^--garbage: the kinds are html, truncated, no-attributes, got "json"$/],
+      [['--down', 'dev1=1'], /^--down takes a target only, e\.g\. --down dev1$/],
+    ];
+    for (const [args, message] of cases) assert.throws(() => parseCliArgs(args), (e: unknown) => e instanceof CliUsageError && message.test(e.message), args.join(' '));
+  });
+
+  it('--help lists every fault option', () => {
+    for (const option of ['--down <TARGET>', '--fail <TARGET=STATUS>', '--slow <TARGET=MS>', '--garbage <TARGET[=KIND]>', '--reset <TARGET>']) {
+      assert.ok(USAGE.includes(option), option);
+    }
+  });
+
+  it('the faults are in force once it is running, and the start-up text names them', async () => {
+    let text = '';
+    const sim = await runSimulatorCli(['--qrs-port', '0', '--qps-port', '0', '--down', 'dev1', '--fail', 'Central=503'], { out: (t) => (text += t) });
+    assert.ok(sim);
+    try {
+      assert.ok(text.includes('Faults:\n  dev1 is down (connections refused)\n  Central answers HTTP 503\n'), text);
+      await assert.rejects(simRequest(sim, 'dev1', { path: '/qps/finance/session' }), (e: unknown) => (e as { code?: unknown }).code === 'ECONNREFUSED');
+      assert.equal((await simRequest(sim, 'Central', { path: '/qps/finance/session' })).status, 503);
+      assert.equal((await simRequest(sim, 'qrs', { path: '/qrs/about' })).status, 200);
+    } finally {
+      await sim.stop();
     }
   });
 });
@@ -97,6 +149,30 @@ describe('runSimulatorCli (in-process)', () => {
   });
 });
 
+/** A started simulator process: what it printed so far, and its exit. */
+function watchSimulator(child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>): {
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+  started: (timeoutMs: number) => Promise<void>;
+} {
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  /** Until the start-up text is complete; the deadline only guards against a hang. */
+  const started = async (timeoutMs: number): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!out.includes('Press Ctrl-C to stop.')) {
+      assert.ok(Date.now() < deadline, `no start-up banner; stdout: ${out} stderr: ${err}`);
+      assert.equal(child.exitCode, null, `exited early: ${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { out: () => out, err: () => err, exited, started };
+}
+
 describe('npm run sim (child process)', () => {
   it('serves requests, the printed curl command works, and SIGINT stops it cleanly', async () => {
     const child = spawn(
@@ -104,18 +180,11 @@ describe('npm run sim (child process)', () => {
       ['--import', 'tsx', CLI, '--scenario', 'large', '--vps', '3', '--nodes', '2', '--sessions', '5', '--qrs-port', '0', '--qps-port', '0', '--latency', '5'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const sim = watchSimulator(child);
+    const { exited } = sim;
     try {
-      const deadline = Date.now() + 20_000;
-      while (!out.includes('Press Ctrl-C to stop.')) {
-        assert.ok(Date.now() < deadline, `no start-up banner; stdout: ${out} stderr: ${err}`);
-        assert.equal(child.exitCode, null, `exited early: ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await sim.started(20_000);
+      const out = sim.out();
       assert.match(out, /2 proxy nodes, 3 virtual proxies, 30 sessions/);
       const certDir = /Certificates \(QMC PEM export names\): (\S+)/.exec(out)?.[1];
       assert.ok(certDir && existsSync(certDir));
@@ -141,7 +210,7 @@ describe('npm run sim (child process)', () => {
       assert.ok(Array.isArray(services) && services.length === 2);
       child.kill('SIGINT');
       assert.equal(await exited, 0);
-      assert.match(out, /Received SIGINT, stopping the simulator…\nSimulator stopped\.\n$/);
+      assert.match(sim.out(), /Received SIGINT, stopping the simulator…\nSimulator stopped\.\n$/);
       assert.equal(existsSync(certDir), false, 'temp cert dir removed');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
@@ -156,5 +225,35 @@ describe('npm run sim (child process)', () => {
     assert.equal(res.code, 2);
     assert.match(String(res.stderr), /error: --scenario must be "seed" or "large"/);
     assert.match(String(res.stderr), /Usage: npm run sim/);
+  });
+});
+
+describe('npm run sim, as a newcomer runs it', () => {
+  it('prints a ctrl-q command that works exactly as printed, from the checkout', { timeout: 180_000 }, async () => {
+    // Its own process group, so that SIGINT reaches the simulator under npm and sh.
+    const child = spawn('npm', ['run', '--silent', 'sim', '--', '--qrs-port', '0', '--qps-port', '0', '--down', 'dev1'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key))),
+    });
+    const sim = watchSimulator(child);
+    const { exited } = sim;
+    try {
+      await sim.started(120_000);
+      const out = sim.out();
+      const command = /^ {2}(npx ctrl-q .*)$/m.exec(out)?.[1];
+      assert.ok(command, out);
+      const result = await run('sh', ['-c', command], { cwd: ROOT }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+      );
+      assert.equal(result.code, 3, result.stderr);
+      assert.equal((JSON.parse(result.stdout) as unknown[]).length, 5);
+      assert.match(result.stderr, /error: Could not get sessions for virtual proxy 'finance' on dev1 .*connection refused/);
+    } finally {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGINT');
+      await exited;
+    }
   });
 });
