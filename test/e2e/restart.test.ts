@@ -258,7 +258,7 @@ describe('--wait-until-empty', () => {
     assert.equal(result.stdout, '[]\n');
     assert.match(result.stderr, /No sessions on the nodes that answered, but 5 \(virtual proxy, node\) pairs could not be read: not empty yet/);
     assert.match(result.stderr, /Could not get sessions for virtual proxy '.*' on dev1/);
-    assert.match(result.stderr, /error: could not confirm within 1 s that no session is left: 5 \(virtual proxy, node\) pairs could not be read/);
+    assert.match(result.stderr, /error: could not confirm within 1\.2 s that no session is left: 5 \(virtual proxy, node\) pairs could not be read/);
   });
 
   it('checks once with 0 minutes, from CTRLQ_WAIT_UNTIL_EMPTY', async () => {
