@@ -123,6 +123,10 @@ export function describeFault(target: string, fault: Fault): string {
       return `${target} answers 200 with a ${fault.body} body`;
     case 'reset':
       return `${target} closes connections without answering`;
+    case 'gzip-bomb':
+      return `${target} answers with a gzip body that inflates to ${fault.inflatedMiB} MiB`;
+    case 'trickle':
+      return `${target} sends its answers a byte at a time`;
   }
 }
 
