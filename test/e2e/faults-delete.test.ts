@@ -339,7 +339,12 @@ describe('session-delete: randomized plans and faults', () => {
       sim.clearRequests();
 
       const context = `run ${run} (seed ${SEED}): ${mode} on ${nodes.join('+')} × [${prefixes.map((p) => JSON.stringify(p)).join(', ')}], fault ${JSON.stringify(fault ?? 'none')} on ${faultNode}`;
-      const result = await runCli(deleteArgs(sim.cliArgs(), ...args, '--yes', '--output-format', 'json', '--timeout', '5', '--concurrency', String(1 + Math.floor(random() * 4))));
+      // A slow node costs up to --timeout per request, one after another at --concurrency 1: the kill
+      // timer only guards against a hang, so it leaves room for that on a busy machine.
+      const result = await runCli(
+        deleteArgs(sim.cliArgs(), ...args, '--yes', '--output-format', 'json', '--timeout', '5', '--concurrency', String(1 + Math.floor(random() * 4))),
+        { timeoutMs: 180_000 },
+      );
       const r = result.stdout.trim() === '' ? undefined : report(result);
 
       assert.ok([0, 1, 3, 4].includes(result.code ?? -1), `${context}: exit ${result.code}\n${result.stderr}`);

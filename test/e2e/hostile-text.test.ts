@@ -190,7 +190,7 @@ describe('session-delete on a site with escapes in every field', () => {
     assertClean(stdout, 'the plan');
     assertClean(stderr, 'stderr');
     for (const text of [visible('pfx'), USER, visibleLines('name'), visible('sid')]) assert.ok(stdout.includes(text), text);
-    assert.ok(stderr.includes(`virtual proxies ((default), ${visible('pfx')})`), stderr);
+    assert.ok(stderr.includes(`virtual proxies (the default one, ${visible('pfx')})`), stderr);
   });
 
   it('deleted and failed sessions are reported escaped on stderr and in the log file', async () => {
