@@ -6,7 +6,7 @@ import { EOL, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createAppLogger } from '../../src/io/logger.js';
-import type { LogLevel } from '../../src/cli/options.js';
+import type { LogLevel } from '../../src/io/log-level.js';
 
 function sink(): { stream: Writable; text: () => string } {
   let text = '';
