@@ -7,6 +7,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteArgs, runCli, type CliResult } from '../helpers/cli.js';
+import { parseReport, type Report, type ReportEntry } from '../helpers/delete-report.js';
 import { startCli, waitFor } from '../helpers/live.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Fault, type Simulator } from '../simulator/server.js';
@@ -44,21 +45,8 @@ function state(): Set<string> {
 }
 const nodeName = (host: string | null): string => sim.nodes.find((n) => n.address === host)?.name ?? `?${host}`;
 
-interface ReportEntry {
-  sessionId: string;
-  userDirectory: string | null;
-  userId: string | null;
-  virtualProxy: string | null;
-  proxyHost: string | null;
-  reason?: string;
-}
-interface Report {
-  deleted: ReportEntry[];
-  notFound: ReportEntry[];
-  failed: ReportEntry[];
-}
 function report(result: CliResult): Report {
-  return JSON.parse(result.stdout) as Report;
+  return parseReport(result.stdout);
 }
 const entryKey = (e: ReportEntry): string => keyOf(nodeName(e.proxyHost), e.virtualProxy ?? '', e.sessionId);
 
@@ -103,7 +91,7 @@ describe('session-delete: a node failing in the middle of a bulk delete', () => 
     }
     assert.equal((result.stderr.match(/error: Session ID "f500-\d" could not be deleted: .*HTTP 500/g) ?? []).length, 4, result.stderr);
     assert.match(result.stderr, /Deleted 2 sessions/);
-    assert.match(result.stderr, /error: 4 of 6 sessions could not be deleted; the others were/);
+    assert.match(result.stderr, /^error: 4 of 6 sessions could not be deleted \(named above\)$/m);
     assert.equal(deletesSent().length, 6, 'a 500 is not retried');
     assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'finance', id))), r, '500');
   });
@@ -217,13 +205,17 @@ describe('session-delete: faults while listing', () => {
     assert.equal(sim.sessionCount(), 1);
   });
 
-  it('every node unreadable: nothing is deleted and the exit code is 1', async () => {
+  it('every node unreadable: nothing is deleted, the exit code is 1, and the report names the unread pair', async () => {
     addMany('Central', 'win', 2, 'w');
     await sim.setFault('Central', { kind: 'down' });
     const result = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--output-format', 'json'));
     assert.equal(result.code, 1, result.stderr);
-    assert.equal(result.stdout, '');
-    assert.match(result.stderr, /cannot connect to QPS at 127\.0\.0\.2:\d+: connection refused/);
+    const r = report(result);
+    assert.deepEqual(r.unread.map((u) => `${u.virtualProxy}@${u.proxyHost}`), [`win@${central}`]);
+    assert.match(r.unread[0]?.error ?? '', /^cannot connect to QPS at 127\.0\.0\.2:\d+: connection refused$/);
+    assert.deepEqual(r.targets.map((t) => t.sessions), [null]);
+    assert.deepEqual([r.deleted, r.failed, r.notSent], [[], [], []]);
+    assert.match(result.stderr, /^error: cannot connect to QPS at 127\.0\.0\.2:\d+: connection refused$/m);
     assert.equal(sim.sessionCount(), 2);
   });
 
@@ -249,25 +241,74 @@ describe('session-delete: faults while listing', () => {
   });
 });
 
-describe('session-delete: Ctrl-C during a bulk delete', () => {
-  it('stops sending, finishes what is in flight, reports what was deleted and exits 130', async () => {
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const NOTICE = {
+  SIGINT: 'Interrupted: no new requests are sent; waiting for the ones in flight (Ctrl-C again to quit now)',
+  SIGTERM: 'Interrupted by SIGTERM: no new requests are sent; waiting for the ones in flight (a second signal to quit now)',
+  SIGHUP: 'Interrupted by SIGHUP: no new requests are sent; waiting for the ones in flight (a second signal to quit now)',
+} as const;
+
+describe('session-delete: Ctrl-C, SIGTERM and SIGHUP during a bulk delete', () => {
+  /** 30 sessions, slow enough that the signal comes while most are still to be sent. */
+  function startBulk(format: 'json' | 'text') {
     const ids = addMany('Central', 'win', 30, 'int');
-    const beforeRun = state();
     sim.setLatency(150);
-    const run = startCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '2', '--output-format', 'json'));
+    const run = startCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '2', '--output-format', format));
+    return { ids, run, beforeRun: state() };
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal}: stops sending, finishes what is in flight, writes the whole JSON report with the unsent in notSent, exits ${SIGNAL_EXIT[signal]}`, async () => {
+      const { ids, run, beforeRun } = startBulk('json');
+      await waitFor(run, () => /successfully deleted/.test(run.stderr()), 'the first delete');
+      run.child.kill(signal);
+      const result = await run.result;
+      assert.equal(result.code, SIGNAL_EXIT[signal], result.stderr);
+      assert.ok(result.stderr.includes(`\n${NOTICE[signal]}\n`), result.stderr);
+      const r = report(result);
+      assert.equal(r.interrupted, signal);
+      assert.ok(r.deleted.length >= 1 && r.deleted.length < 30, `deleted ${r.deleted.length}`);
+      assert.deepEqual(r.failed, []);
+      assert.equal(r.deleted.length + r.notSent.length, 30, 'every planned session is accounted for');
+      assert.deepEqual([r.counts.deleted, r.counts.notSent], [r.deleted.length, r.notSent.length]);
+      assert.ok(r.notSent.every((e) => e.reason === 'interrupted' && e.userDirectory === 'LAB' && e.proxyHost === central));
+      // One line sums up the unsent sessions; none gets a line of its own.
+      assert.match(result.stderr, new RegExp(`^error: ${r.notSent.length} sessions? not sent: interrupted$`, 'm'));
+      assert.doesNotMatch(result.stderr, /could not be deleted/);
+      // Nothing was sent after the interruption: exactly the deleted sessions were requested.
+      assert.deepEqual(deletesSent().map((d) => d.split('/').pop()).sort(), r.deleted.map((e) => e.sessionId).sort());
+      for (const e of r.notSent) assert.ok(state().has(keyOf('Central', 'win', e.sessionId)));
+      assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, signal);
+    });
+  }
+
+  it('SIGTERM with the text report: every deletion line, the total, and one line for the unsent; exit 143', async () => {
+    const { run } = startBulk('text');
     await waitFor(run, () => /successfully deleted/.test(run.stderr()), 'the first delete');
-    run.child.kill('SIGINT');
+    run.child.kill('SIGTERM');
     const result = await run.result;
-    assert.equal(result.code, 130, result.stderr);
-    assert.match(result.stderr, /Interrupted: no new requests are sent/);
-    const r = report(result);
-    assert.ok(r.deleted.length >= 1 && r.deleted.length < 30, `deleted ${r.deleted.length}`);
-    assert.equal(r.deleted.length + r.failed.length + r.notFound.length, 30, 'every planned session is accounted for');
-    assert.ok(r.failed.length > 0 && r.failed.every((f) => f.reason === 'not sent: interrupted'));
-    // Nothing was sent after the interruption: exactly the deleted sessions were requested.
-    assert.deepEqual(deletesSent().map((d) => d.split('/').pop()).sort(), r.deleted.map((e) => e.sessionId).sort());
-    for (const f of r.failed) assert.ok(state().has(keyOf('Central', 'win', f.sessionId)));
-    assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, 'interrupt');
+    assert.equal(result.code, 143, result.stderr);
+    assert.equal(result.stdout, '');
+    const left = sim.sessionCount();
+    const deleted = 30 - left;
+    assert.equal((result.stderr.match(/^Session ID "int-\d+" successfully deleted\. User: LAB\\int_user\d+$/gm) ?? []).length, deleted);
+    assert.match(result.stderr, new RegExp(`^Deleted ${deleted} sessions?$`, 'm'));
+    assert.match(result.stderr, new RegExp(`^error: ${left} sessions? not sent: interrupted$`, 'm'));
+    assert.ok(left > 0, 'the signal came before the end');
+  });
+
+  it('a second signal quits at once, without waiting for the DELETEs in flight', async () => {
+    addMany('Central', 'win', 4, 'hang');
+    await sim.setFault('Central', { kind: 'slow', delayMs: 20_000, methods: ['DELETE'] });
+    const run = startCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '2', '--output-format', 'json'));
+    await waitFor(run, () => sim.requests.some((r) => r.method === 'DELETE'), 'a DELETE in flight');
+    run.child.kill('SIGTERM');
+    await waitFor(run, () => run.stderr().includes(NOTICE.SIGTERM), 'the notice');
+    run.child.kill('SIGTERM');
+    const result = await run.result;
+    assert.equal(result.code, 143, result.stderr);
+    assert.equal(result.stdout, '', 'no report: it did not wait for the DELETEs in flight');
+    assert.ok(sim.requests.filter((r) => r.method === 'DELETE').every((r) => r.status === 0), 'the DELETEs had not been answered');
   });
 });
 

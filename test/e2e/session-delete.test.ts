@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deleteArgs, runCli, type CliResult } from '../helpers/cli.js';
+import { parseReport, type Report, type ReportEntry } from '../helpers/delete-report.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 
@@ -66,24 +67,8 @@ function assertOneErrorLine(result: CliResult, pattern: RegExp): void {
   assert.equal(result.stdout, '');
 }
 
-interface ReportEntry {
-  sessionId: string;
-  userDirectory: string | null;
-  userId: string | null;
-  userName: string | null;
-  virtualProxy: string | null;
-  proxyHost: string | null;
-  reason?: string;
-}
-interface Report {
-  deleted: ReportEntry[];
-  notFound: ReportEntry[];
-  failed: ReportEntry[];
-}
 function report(result: CliResult): Report {
-  const parsed = JSON.parse(result.stdout) as Report;
-  assert.deepEqual(Object.keys(parsed), ['deleted', 'notFound', 'failed']);
-  return parsed;
+  return parseReport(result.stdout);
 }
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
@@ -96,7 +81,7 @@ describe('session-delete by id', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(count(result.stderr, 'Session ID "no-such-session" not found'), 1, result.stderr);
     assert.match(result.stderr, new RegExp(`Session ID "${T1}" successfully deleted\\. User: LAB\\\\testuser_1\\n`));
-    assert.match(result.stderr, /^Deleted 1 sessions$/m);
+    assert.match(result.stderr, /^Deleted 1 session$/m);
     assert.equal(result.stdout, '', 'text mode: the report is on stderr');
     assert.deepEqual(sent('DELETE'), [`Central /qps/finance/session/${T1}`]);
     assert.ok(!sim.requests.some((r) => r.path.includes('no-such-session')));
@@ -177,7 +162,8 @@ describe('session-delete: everything on the targets', () => {
   it('nothing to delete is not an error', async () => {
     const result = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', dev1, '--session-virtual-proxy', 'finance', '--yes', '--output-format', 'json'));
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(report(result), { deleted: [], notFound: [], failed: [] });
+    const r = report(result);
+    assert.deepEqual([r.deleted, r.notFound, r.failed, r.notSent], [[], [], [], []]);
     assert.deepEqual(sent('DELETE'), []);
   });
 });
@@ -219,7 +205,8 @@ describe('session-delete --dry-run', () => {
       deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'finance', '--session-user-dir', 'LAB', '--session-user-id', 'testuser_2', '--dry-run', '--output-format', 'json'),
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), {
+    const { dryRun, wouldDelete, notFound } = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual({ dryRun, wouldDelete, notFound }, {
       dryRun: true,
       wouldDelete: [
         { sessionId: T2, userDirectory: 'LAB', userId: 'testuser_2', userName: null, virtualProxy: 'finance', proxyHost: central, method: 'user' },
@@ -349,7 +336,7 @@ describe('session-delete --log-file', () => {
       assert.equal(result.code, 0, result.stderr);
       const log = readFileSync(file, 'utf8');
       assert.match(log, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*Session ID "${GORAN}" successfully deleted\\. User: LAB\\\\goran$`, 'm'));
-      assert.match(log, /Deleted 1 sessions/);
+      assert.match(log, /Deleted 1 session\n/);
 
       sim.clearRequests();
       const bad = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--log-file', join(dir, 'no', 'such', 'dir.log')));
@@ -442,7 +429,8 @@ describe('session-delete: bad input', () => {
       deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', "o'neil", 'a&b=1', 'p#q', 'two words', '--yes', '--output-format', 'json'),
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(report(result), { deleted: [], notFound: [], failed: [] });
+    const r = report(result);
+    assert.deepEqual([r.deleted, r.notFound, r.failed, r.notSent], [[], [], [], []]);
     for (const p of ["o'neil", 'a&b=1', 'p#q', 'two words']) assert.ok(result.stderr.includes(`No virtual proxy with prefix "${p}"`), p);
     const vpQuery = sim.requests.find((r) => r.path === '/qrs/virtualproxyconfig/full');
     assert.equal(vpQuery?.query.filter, "prefix eq 'o\\'neil' or prefix eq 'a&b=1' or prefix eq 'p#q' or prefix eq 'two words'");
