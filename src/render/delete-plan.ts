@@ -38,7 +38,11 @@ function eachSession(planned: readonly PlannedSession[]): string[] {
 function inCounts(planned: readonly PlannedSession[]): string[] {
   const users = counted(planned.map((p) => userLabel(p.session)));
   const shownUsers = users.slice(0, TOP_USERS);
-  const asRows = (pairs: [string, number][]): [string, string][] => pairs.map(([label, n]) => [label, String(n)]);
+  // Counts right-aligned within each block.
+  const asRows = (pairs: [string, number][]): [string, string][] => {
+    const width = Math.max(...pairs.map(([, n]) => String(n).length));
+    return pairs.map(([label, n]) => [label, String(n).padStart(width)]);
+  };
   return [
     'Per proxy node:',
     ...columns(asRows(counted(planned.map((p) => nodeLabel(p.target))))),

@@ -134,7 +134,7 @@ describe('--interactive on a terminal', () => {
     const prefix = first === T3 || first === T4 ? 'win' : 'finance';
     assert.deepEqual(deletes(), [`Central /qps/${prefix}/session/${first}`]);
     assert.deepEqual(state(), without(SEED(), `${prefix}@Central/${first}`));
-    assert.match(screen, /Deleted 1 sessions/);
+    assert.match(screen, /Deleted 1 session\n/);
   });
 
   it('Enter with nothing ticked deletes nothing', async () => {
