@@ -132,6 +132,42 @@ describe('session-delete: a node failing in the middle of a bulk delete', () => 
     });
   }
 
+  it('a DELETE carried out whose answer is lost: the retry is answered 404, and the session is deleted, unconfirmed; exit 0', async () => {
+    const ids = addMany('Central', 'win', 3, 'lost');
+    await sim.setFault('Central', { kind: 'reset', afterHandling: true, methods: ['DELETE'], afterRequests: 1, times: 1 });
+    const beforeRun = state();
+    const result = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '1', '--output-format', 'json'));
+    assert.equal(result.code, 0, result.stderr);
+    const r = report(result);
+    assert.deepEqual(r.deleted.map((e) => `${e.sessionId}${e.unconfirmed ? ' unconfirmed' : ''}`), ['lost-0', 'lost-1 unconfirmed', 'lost-2']);
+    assert.deepEqual([r.notFound, r.failed], [[], []]);
+    assert.deepEqual([r.counts.deleted, r.counts.unconfirmed, r.counts.notFound], [3, 1, 0]);
+    // The lost attempt did delete it: the simulator saw it twice, the second time answered 404.
+    assert.deepEqual(
+      sim.requests.filter((q) => q.method === 'DELETE' && q.path.endsWith('/lost-1')).map((q) => q.status),
+      [0, 404],
+    );
+    assert.match(result.stderr, /^warn: Session ID "lost-1" deleted, unconfirmed: the answer to its DELETE was lost and the retry found it gone\. User: LAB\\lost_user1$/m);
+    assert.match(result.stderr, /^Deleted 3 sessions \(1 of them unconfirmed\)$/m);
+    assert.doesNotMatch(result.stderr, /not found/);
+    assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, 'lost answer');
+  });
+
+  it("a user teardown whose answer is lost: the retry finds nothing, and the user's planned sessions are deleted, unconfirmed", async () => {
+    sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'anna', SessionId: 'anna-1' });
+    sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'anna', SessionId: 'anna-2' });
+    await sim.setFault('Central', { kind: 'reset', afterHandling: true, methods: ['DELETE'], times: 1 });
+    const result = await runCli(
+      deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'finance', '--session-user-dir', 'LAB', '--session-user-id', 'anna', '--yes', '--output-format', 'json'),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const r = report(result);
+    assert.deepEqual(r.deleted.map((e) => `${e.sessionId} ${e.unconfirmed === true}`).sort(), ['anna-1 true', 'anna-2 true']);
+    assert.deepEqual(r.notFound, []);
+    assert.deepEqual(deletesSent(), ['Central /qps/finance/user/LAB/anna', 'Central /qps/finance/user/LAB/anna']);
+    assert.equal(sim.sessionCount(), 0);
+  });
+
   it('every delete refused: the report lists them all and the exit code is 1', async () => {
     const ids = addMany('Central', 'win', 3, 'all500');
     const beforeRun = state();
