@@ -343,8 +343,9 @@ describe('session-delete: Ctrl-C, SIGTERM and SIGHUP during a bulk delete', () =
     run.child.kill('SIGTERM');
     const result = await run.result;
     assert.equal(result.code, 143, result.stderr);
+    // The DELETEs in flight never answer while the client is there: a report would mean it had waited.
     assert.equal(result.stdout, '', 'no report: it did not wait for the DELETEs in flight');
-    assert.ok(sim.requests.filter((r) => r.method === 'DELETE').every((r) => r.status === 0), 'the DELETEs had not been answered');
+    assert.doesNotMatch(result.stderr, /Deleted \d+ session/);
   });
 });
 
