@@ -77,7 +77,7 @@ describe('stdout closed by its reader', () => {
       const r = await runWith(deleteFinance(), { stdout: 'closed', stderr: 'pipe' });
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /Deleted 10 sessions\n/);
-      assert.match(r.stderr, /error: 20 of 30 sessions could not be deleted; the others were\n/);
+      assert.match(r.stderr, /error: 20 of 30 sessions could not be deleted \(named above\)\n/);
       assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);
     } finally {
       await sim.setFault('Central', undefined);
