@@ -48,6 +48,22 @@ const without = (all: string[], ...gone: string[]): string[] => all.filter((k) =
 const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
 
 const ENTER = '\r';
+
+/**
+ * The pid of the node process `script` runs (its shell exec'd into node). Checked to be one real
+ * pid: a 0 or a negative number would signal the whole process group, the test runner included.
+ */
+function ctrlqPid(scriptPid: number | undefined): number {
+  const out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(scriptPid)], { encoding: 'utf8' });
+  const pids = out
+    .split('\n')
+    .filter((line) => line.includes(process.execPath))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+  assert.equal(pids.length, 1, `one ctrl-q process under script ${scriptPid}:\n${out}`);
+  const pid = pids[0] as number;
+  assert.ok(Number.isInteger(pid) && pid > 1 && pid !== process.pid, `a real pid: ${pid}`);
+  return pid;
+}
 const CONFIRM = 'Delete 2 sessions on 1 proxy node (127.0.0.2) and 1 virtual proxy (win)? (y/N)';
 
 describe('the confirmation prompt on a terminal', () => {
@@ -185,9 +201,8 @@ describe('the confirmation names who is cut off', () => {
   it('SIGTERM at the question: nothing is deleted, exit 143', async () => {
     const run = startInPty(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win'));
     await waitFor(run, () => run.screen().includes(CONFIRM), 'the confirmation prompt');
-    // `script` runs ctrl-q as its child (exec): signal that process, as a scheduler would.
-    const pid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { encoding: 'utf8' }).trim());
-    process.kill(pid, 'SIGTERM');
+    // Signal ctrl-q itself, as a scheduler would: the node process among `script`'s children.
+    process.kill(ctrlqPid(run.child.pid), 'SIGTERM');
     const { code, screen } = await run.result;
     assert.equal(code, 143, screen);
     assert.match(screen, /Interrupted by SIGTERM: no new requests are sent/);
