@@ -11,11 +11,24 @@ import nodeModule from 'node:module';
 const controller = new AbortController();
 // Every request in flight listens on this signal; with --concurrency above 10 that is expected.
 setMaxListeners(0, controller.signal);
-process.once('SIGINT', () => {
-  process.stderr.write('\nInterrupted: no new requests are sent; waiting for the ones in flight (Ctrl-C again to quit now)\n');
-  controller.abort();
-  process.once('SIGINT', () => process.exit(130));
-});
+
+/**
+ * Ctrl-C, a scheduler's stop (SIGTERM) and a closed terminal or SSH session (SIGHUP) all stop a run
+ * the same way: no new request, those in flight finish, the report is written; then exit 128 + the
+ * signal's number. A second signal quits at once.
+ */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGHUP: 129, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+let stoppedBy: StopSignal | undefined;
+function onStopSignal(signal: StopSignal): void {
+  if (stoppedBy !== undefined) process.exit(SIGNAL_EXIT_CODES[signal]);
+  stoppedBy = signal;
+  const what = signal === 'SIGINT' ? 'Interrupted' : `Interrupted by ${signal}`;
+  const again = signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal';
+  process.stderr.write(`\n${what}: no new requests are sent; waiting for the ones in flight (${again} to quit now)\n`);
+  controller.abort(signal);
+}
+for (const signal of Object.keys(SIGNAL_EXIT_CODES) as StopSignal[]) process.on(signal, onStopSignal);
 
 // stdout failing — a closed pipe (`ctrl-q ... | head`), a full disk — is recorded, never thrown: the
 // work goes on and its outcome decides the exit code (a closed stdout must not hide failed deletes).
@@ -43,5 +56,5 @@ void import('../cli/main.js').then(({ main }) => main(process.argv.slice(2), {
   cwd: process.cwd(),
   signal: controller.signal,
 })).then((code) => {
-  process.exitCode = controller.signal.aborted && code !== 0 ? 130 : code;
+  process.exitCode = stoppedBy !== undefined && code !== 0 ? SIGNAL_EXIT_CODES[stoppedBy] : code;
 });

@@ -28,7 +28,8 @@ Exit codes:
   2  usage error: bad option or value, unreadable file, delete without --yes off a terminal
   3  partial: some proxy nodes, virtual proxies or deletions failed; the rest was done
   4  TLS or authorisation failure (certificate not trusted or expired, host name mismatch, TLS < 1.2, 401/403)
-  5  --wait-until-empty ran out of time`,
+  5  --wait-until-empty ran out of time
+  130, 143, 129  stopped by Ctrl-C, SIGTERM or SIGHUP, after reporting what was done`,
   );
   configureTree(program, deps);
   return program;

@@ -457,16 +457,35 @@ export const SESSION_DELETE_OPTIONS = {
   hostProxy: {
     key: 'hostProxy',
     flags: '--host-proxy <host...>',
-    description: 'Qlik Sense proxies (IP/FQDN) where sessions should be deleted. Must match the host names of the Sense nodes',
+    description:
+      'Qlik Sense proxies (IP/FQDN) where sessions should be deleted. Must match the host names of the Sense nodes (required unless --all-host-proxies or --from-json)',
     env: ['CTRLQ_HOST_PROXY'],
-    required: true,
+  },
+  allHostProxies: {
+    key: 'allHostProxies',
+    flags: '--all-host-proxies',
+    description: 'delete on every proxy node of the site, instead of listing them with --host-proxy',
+    env: ['CTRLQ_ALL_HOST_PROXIES'],
   },
   sessionVirtualProxy: {
     key: 'sessionVirtualProxy',
     flags: '--session-virtual-proxy <prefix...>',
     description: 'Qlik Sense virtual proxies (prefixes) to delete proxy sessions on; "" is the default virtual proxy',
-    defaultValue: '',
+    defaultDescription: '"", the default virtual proxy',
     env: ['CTRLQ_SESSION_VIRTUAL_PROXY'],
+  },
+  allVirtualProxies: {
+    key: 'allVirtualProxies',
+    flags: '--all-virtual-proxies',
+    description: 'delete on every virtual proxy linked to the chosen proxy nodes, instead of listing them with --session-virtual-proxy',
+    env: ['CTRLQ_ALL_VIRTUAL_PROXIES'],
+  },
+  fromJson: {
+    key: 'fromJson',
+    flags: '--from-json <file>',
+    description:
+      'delete exactly the sessions in this JSON array of session-get rows (proxyHost, vpPrefix, sessionId); "-" reads stdin and needs --yes',
+    env: ['CTRLQ_FROM_JSON'],
   },
   sessionId: {
     key: 'sessionId',

@@ -18,10 +18,11 @@ export interface Prompter {
   checklist(message: string, choices: readonly Choice[]): Promise<string[]>;
 }
 
-export function inquirerPrompter(input: Readable, output: Writable): Prompter {
+/** `signal`: aborting it (SIGTERM, SIGHUP) takes the question away; nothing is deleted then. */
+export function inquirerPrompter(input: Readable, output: Writable, signal?: AbortSignal): Prompter {
   const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
     const { createPromptModule } = (await import('inquirer')).default;
-    const prompt = createPromptModule({ input, output });
+    const prompt = createPromptModule({ input, output, ...(signal === undefined ? {} : { signal }) });
     try {
       const answers = (await prompt([{ ...question, name: 'answer' }] as never)) as { answer: T };
       return answers.answer;

@@ -9,12 +9,22 @@ export interface QpsNode {
   port: number;
 }
 
+/** What a DELETE answered, and whether an earlier attempt of it may have been carried out unseen. */
+export interface DeleteAnswer<T> {
+  value: T;
+  /**
+   * An earlier attempt lost its answer (connection reset) and was sent again: the proxy may have
+   * carried out that attempt, so "not found" now may mean "deleted by us".
+   */
+  earlierAttemptLost: boolean;
+}
+
 export interface QpsApi {
   listSessions(node: QpsNode, prefix: string, signal?: AbortSignal): Promise<QpsSession[]>;
   /** The deleted session, or null when the proxy does not know the id (404 or an empty answer). */
-  deleteSession(node: QpsNode, prefix: string, sessionId: string, signal?: AbortSignal): Promise<QpsSession | null>;
-  /** QPS's own teardown of every session of one user on this node and virtual proxy. */
-  deleteUserSessions(node: QpsNode, prefix: string, directory: string, userId: string, signal?: AbortSignal): Promise<QpsSession[]>;
+  deleteSession(node: QpsNode, prefix: string, sessionId: string, signal?: AbortSignal): Promise<DeleteAnswer<QpsSession | null>>;
+  /** QPS's own teardown of every session of one user on this node and virtual proxy: the sessions it ended. */
+  deleteUserSessions(node: QpsNode, prefix: string, directory: string, userId: string, signal?: AbortSignal): Promise<DeleteAnswer<QpsSession[]>>;
 }
 
 export class QpsClient implements QpsApi {
@@ -30,17 +40,17 @@ export class QpsClient implements QpsApi {
     return decodeSessions(res.body, req);
   }
 
-  async deleteSession(node: QpsNode, prefix: string, sessionId: string, signal?: AbortSignal): Promise<QpsSession | null> {
+  async deleteSession(node: QpsNode, prefix: string, sessionId: string, signal?: AbortSignal): Promise<DeleteAnswer<QpsSession | null>> {
     const req = this.request(node, 'DELETE', qpsPath(prefix, 'session', sessionId), signal, [200, 204, 404]);
     const res = await this.transport.request(req);
-    if (res.status === 404) return null;
-    return decodeOptionalSession(res.body, req);
+    const value = res.status === 404 ? null : decodeOptionalSession(res.body, req);
+    return { value, earlierAttemptLost: res.lostAnswers > 0 };
   }
 
-  async deleteUserSessions(node: QpsNode, prefix: string, directory: string, userId: string, signal?: AbortSignal): Promise<QpsSession[]> {
+  async deleteUserSessions(node: QpsNode, prefix: string, directory: string, userId: string, signal?: AbortSignal): Promise<DeleteAnswer<QpsSession[]>> {
     const req = this.request(node, 'DELETE', qpsPath(prefix, 'user', directory, userId), signal, [200, 204, 404]);
     const res = await this.transport.request(req);
-    if (res.status === 404 || res.body.trim().length === 0) return [];
-    return decodeSessions(res.body, req);
+    const value = res.status === 404 || res.body.trim().length === 0 ? [] : decodeSessions(res.body, req);
+    return { value, earlierAttemptLost: res.lostAnswers > 0 };
   }
 }

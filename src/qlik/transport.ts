@@ -52,6 +52,11 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   body: string;
+  /**
+   * Earlier attempts of this request whose connection was reset before an answer came. The server
+   * may have carried them out, so a DELETE answered 404 after such an attempt may be our own.
+   */
+  lostAnswers: number;
 }
 
 const XRF_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -109,12 +114,14 @@ export class QlikTransport {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const retries = this.options.retries ?? 2;
     let delay = this.options.retryDelayMs ?? 200;
+    let lostAnswers = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once(req);
+        return { ...(await this.once(req)), lostAnswers };
       } catch (err) {
         if (!(err instanceof QlikApiError) || !err.transient || req.signal?.aborted) throw err;
         if (attempt >= retries) throw this.explainPersistentReset(err, req);
+        if (err.code === 'ECONNRESET') lostAnswers++;
         this.options.log.verbose(`${shown(err.message)}; retrying in ${delay} ms (attempt ${attempt + 2} of ${retries + 1})`);
         await sleep(delay, req.signal);
         delay *= 2;
@@ -122,7 +129,7 @@ export class QlikTransport {
     }
   }
 
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  private async once(req: HttpRequest): Promise<Omit<HttpResponse, 'lostAnswers'>> {
     const xrfkey = newXrfkey();
     const query = req.query === undefined ? `xrfkey=${xrfkey}` : encodeQuery({ ...req.query, xrfkey });
     const info: RequestInfo = { service: req.service, method: req.method, host: req.host, port: req.port, path: req.path };

@@ -16,7 +16,21 @@ export type DeleteRequest =
   /** Every session of these users, through QPS's own user teardown. */
   | { mode: 'user'; userDir: string; userIds: readonly string[] }
   /** Every session on the targets. */
-  | { mode: 'all' };
+  | { mode: 'all' }
+  /** Exactly these sessions, each on its own (virtual proxy, proxy node), checked against the listing first. */
+  | { mode: 'rows'; rows: readonly SessionRef[] };
+
+/** One session as a session-get row names it. */
+export interface SessionRef {
+  proxyHost: string;
+  vpPrefix: string;
+  sessionId: string;
+}
+
+/** The same (proxy node, virtual proxy) as a row names it: host and prefix match without case. */
+export function sameTarget(target: Target, ref: Pick<SessionRef, 'proxyHost' | 'vpPrefix'>): boolean {
+  return target.node.host.toLowerCase() === ref.proxyHost.toLowerCase() && target.vp.prefix.toLowerCase() === ref.vpPrefix.toLowerCase();
+}
 
 /** One DELETE to send. */
 export type PlanItem =
@@ -68,6 +82,14 @@ export function planDeletion(listed: readonly TargetSessions[], request: DeleteR
     return { items, missingIds, excludedUsers, excludedSessions };
   }
 
+  if (request.mode === 'rows') {
+    for (const { target, sessions } of listed) {
+      const wanted = new Set(request.rows.filter((row) => sameTarget(target, row)).map((row) => row.sessionId));
+      for (const session of sessions) if (wanted.has(session.SessionId)) items.push({ kind: 'session', target, session });
+    }
+    return { items, missingIds: [], excludedUsers, excludedSessions };
+  }
+
   if (request.mode === 'user') {
     const dir = request.userDir.toLowerCase();
     for (const userId of new Set(request.userIds.map((id) => id.toLowerCase()))) {
@@ -98,6 +120,11 @@ export function planDeletion(listed: readonly TargetSessions[], request: DeleteR
 export interface SessionOutcome {
   target: Target;
   session: QpsSession;
+  /**
+   * Deleted, but unseen: an earlier attempt lost its answer and the retry found the session gone.
+   * Only that attempt can have ended it (or the user, at the same moment).
+   */
+  unconfirmed?: boolean;
 }
 
 export interface FailedOutcome extends SessionOutcome {
@@ -109,6 +136,8 @@ export interface DeleteResult {
   deleted: SessionOutcome[];
   notFound: SessionOutcome[];
   failed: FailedOutcome[];
+  /** Planned but never sent: the run was interrupted first. Still there. */
+  notSent: SessionOutcome[];
 }
 
 export type DeleteEvent =
@@ -125,11 +154,12 @@ export interface ExecuteOptions {
 }
 
 /**
- * Sends the plan's DELETEs, at most `concurrency` at a time (per proxy node, and in all). Once `signal` is aborted no new DELETE
- * is sent; those in flight finish. Every planned session ends up in exactly one list.
+ * Sends the plan's DELETEs, at most `concurrency` at a time (per proxy node, and in all). Once
+ * `signal` is aborted no new DELETE is sent; those in flight finish. Every planned session ends up
+ * in exactly one list; those never sent go to `notSent` without an event each (the caller sums them up).
  */
 export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: ExecuteOptions): Promise<DeleteResult> {
-  const result: DeleteResult = { deleted: [], notFound: [], failed: [] };
+  const result: DeleteResult = { deleted: [], notFound: [], failed: [], notSent: [] };
   const emit = (event: DeleteEvent): void => {
     if (event.type === 'deleted') result.deleted.push(event.outcome);
     else if (event.type === 'notFound') result.notFound.push(event.outcome);
@@ -155,10 +185,13 @@ export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: Ex
   settled.forEach((outcome, index) => {
     const item = plan.items[index] as PlanItem;
     if (outcome.ok) return;
-    const reason = 'error' in outcome ? errorMessage(outcome.error) : 'not sent: interrupted';
-    const error = 'error' in outcome ? outcome.error : undefined;
     const sessions = item.kind === 'session' ? [item.session] : item.sessions;
-    for (const session of sessions) emit({ type: 'failed', outcome: { target: item.target, session, reason, error } });
+    if (!('error' in outcome)) {
+      for (const session of sessions) result.notSent.push({ target: item.target, session });
+      return;
+    }
+    const reason = errorMessage(outcome.error);
+    for (const session of sessions) emit({ type: 'failed', outcome: { target: item.target, session, reason, error: outcome.error } });
   });
   return result;
 }
@@ -179,16 +212,19 @@ async function executeItem(qps: QpsApi, item: PlanItem, emit: (event: DeleteEven
   const { target } = item;
   if (item.kind === 'session') refuseDotSegments('session id', item.session.SessionId);
   else refuseDotSegments('user directory or user id', item.userDir, item.userId);
+  // Not found after a lost answer: the lost attempt most likely did it. Deleted, but unconfirmed.
+  const absent = (lost: boolean, session: QpsSession): DeleteEvent =>
+    lost ? { type: 'deleted', outcome: { target, session, unconfirmed: true } } : { type: 'notFound', outcome: { target, session } };
   if (item.kind === 'session') {
-    const deleted = await qps.deleteSession(target.node, target.vp.prefix, item.session.SessionId);
-    emit({ type: deleted === null ? 'notFound' : 'deleted', outcome: { target, session: item.session } });
+    const answer = await qps.deleteSession(target.node, target.vp.prefix, item.session.SessionId);
+    emit(answer.value === null ? absent(answer.earlierAttemptLost, item.session) : { type: 'deleted', outcome: { target, session: item.session } });
     return;
   }
-  const deleted = await qps.deleteUserSessions(target.node, target.vp.prefix, item.userDir, item.userId);
-  const gone = new Set(deleted.map((s) => s.SessionId));
-  for (const session of deleted) emit({ type: 'deleted', outcome: { target, session } });
-  // Planned sessions QPS did not return had ended on their own in the meantime.
+  const answer = await qps.deleteUserSessions(target.node, target.vp.prefix, item.userDir, item.userId);
+  const gone = new Set(answer.value.map((s) => s.SessionId));
+  for (const session of answer.value) emit({ type: 'deleted', outcome: { target, session } });
+  // Planned sessions QPS did not return had ended on their own in the meantime (or in a lost attempt).
   for (const session of item.sessions) {
-    if (!gone.has(session.SessionId)) emit({ type: 'notFound', outcome: { target, session } });
+    if (!gone.has(session.SessionId)) emit(absent(answer.earlierAttemptLost, session));
   }
 }

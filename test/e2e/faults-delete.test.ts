@@ -126,6 +126,42 @@ describe('session-delete: a node failing in the middle of a bulk delete', () => 
     });
   }
 
+  it('a DELETE carried out whose answer is lost: the retry is answered 404, and the session is deleted, unconfirmed; exit 0', async () => {
+    const ids = addMany('Central', 'win', 3, 'lost');
+    await sim.setFault('Central', { kind: 'reset', afterHandling: true, methods: ['DELETE'], afterRequests: 1, times: 1 });
+    const beforeRun = state();
+    const result = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '1', '--output-format', 'json'));
+    assert.equal(result.code, 0, result.stderr);
+    const r = report(result);
+    assert.deepEqual(r.deleted.map((e) => `${e.sessionId}${e.unconfirmed ? ' unconfirmed' : ''}`), ['lost-0', 'lost-1 unconfirmed', 'lost-2']);
+    assert.deepEqual([r.notFound, r.failed], [[], []]);
+    assert.deepEqual([r.counts.deleted, r.counts.unconfirmed, r.counts.notFound], [3, 1, 0]);
+    // The lost attempt did delete it: the simulator saw it twice, the second time answered 404.
+    assert.deepEqual(
+      sim.requests.filter((q) => q.method === 'DELETE' && q.path.endsWith('/lost-1')).map((q) => q.status),
+      [0, 404],
+    );
+    assert.match(result.stderr, /^warn: Session ID "lost-1" deleted, unconfirmed: the answer to its DELETE was lost and the retry found it gone\. User: LAB\\lost_user1$/m);
+    assert.match(result.stderr, /^Deleted 3 sessions \(1 of them unconfirmed\)$/m);
+    assert.doesNotMatch(result.stderr, /not found/);
+    assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, 'lost answer');
+  });
+
+  it("a user teardown whose answer is lost: the retry finds nothing, and the user's planned sessions are deleted, unconfirmed", async () => {
+    sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'anna', SessionId: 'anna-1' });
+    sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'anna', SessionId: 'anna-2' });
+    await sim.setFault('Central', { kind: 'reset', afterHandling: true, methods: ['DELETE'], times: 1 });
+    const result = await runCli(
+      deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'finance', '--session-user-dir', 'LAB', '--session-user-id', 'anna', '--yes', '--output-format', 'json'),
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const r = report(result);
+    assert.deepEqual(r.deleted.map((e) => `${e.sessionId} ${e.unconfirmed === true}`).sort(), ['anna-1 true', 'anna-2 true']);
+    assert.deepEqual(r.notFound, []);
+    assert.deepEqual(deletesSent(), ['Central /qps/finance/user/LAB/anna', 'Central /qps/finance/user/LAB/anna']);
+    assert.equal(sim.sessionCount(), 0);
+  });
+
   it('every delete refused: the report lists them all and the exit code is 1', async () => {
     const ids = addMany('Central', 'win', 3, 'all500');
     const beforeRun = state();
@@ -199,13 +235,17 @@ describe('session-delete: faults while listing', () => {
     assert.equal(sim.sessionCount(), 1);
   });
 
-  it('every node unreadable: nothing is deleted and the exit code is 1', async () => {
+  it('every node unreadable: nothing is deleted, the exit code is 1, and the report names the unread pair', async () => {
     addMany('Central', 'win', 2, 'w');
     await sim.setFault('Central', { kind: 'down' });
     const result = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--output-format', 'json'));
     assert.equal(result.code, 1, result.stderr);
-    assert.equal(result.stdout, '');
-    assert.match(result.stderr, /cannot connect to QPS at 127\.0\.0\.2:\d+: connection refused/);
+    const r = report(result);
+    assert.deepEqual(r.unread.map((u) => `${u.virtualProxy}@${u.proxyHost}`), [`win@${central}`]);
+    assert.match(r.unread[0]?.error ?? '', /^cannot connect to QPS at 127\.0\.0\.2:\d+: connection refused$/);
+    assert.deepEqual(r.targets.map((t) => t.sessions), [null]);
+    assert.deepEqual([r.deleted, r.failed, r.notSent], [[], [], []]);
+    assert.match(result.stderr, /^error: cannot connect to QPS at 127\.0\.0\.2:\d+: connection refused$/m);
     assert.equal(sim.sessionCount(), 2);
   });
 
@@ -231,25 +271,75 @@ describe('session-delete: faults while listing', () => {
   });
 });
 
-describe('session-delete: Ctrl-C during a bulk delete', () => {
-  it('stops sending, finishes what is in flight, reports what was deleted and exits 130', async () => {
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const NOTICE = {
+  SIGINT: 'Interrupted: no new requests are sent; waiting for the ones in flight (Ctrl-C again to quit now)',
+  SIGTERM: 'Interrupted by SIGTERM: no new requests are sent; waiting for the ones in flight (a second signal to quit now)',
+  SIGHUP: 'Interrupted by SIGHUP: no new requests are sent; waiting for the ones in flight (a second signal to quit now)',
+} as const;
+
+describe('session-delete: Ctrl-C, SIGTERM and SIGHUP during a bulk delete', () => {
+  /** 30 sessions, slow enough that the signal comes while most are still to be sent. */
+  function startBulk(format: 'json' | 'text') {
     const ids = addMany('Central', 'win', 30, 'int');
-    const beforeRun = state();
     sim.setLatency(150);
-    const run = startCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '2', '--output-format', 'json'));
+    const run = startCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '2', '--output-format', format));
+    return { ids, run, beforeRun: state() };
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal}: stops sending, finishes what is in flight, writes the whole JSON report with the unsent in notSent, exits ${SIGNAL_EXIT[signal]}`, async () => {
+      const { ids, run, beforeRun } = startBulk('json');
+      await waitFor(run, () => /successfully deleted/.test(run.stderr()), 'the first delete');
+      run.child.kill(signal);
+      const result = await run.result;
+      assert.equal(result.code, SIGNAL_EXIT[signal], result.stderr);
+      assert.ok(result.stderr.includes(`\n${NOTICE[signal]}\n`), result.stderr);
+      const r = report(result);
+      assert.equal(r.interrupted, signal);
+      assert.ok(r.deleted.length >= 1 && r.deleted.length < 30, `deleted ${r.deleted.length}`);
+      assert.deepEqual(r.failed, []);
+      assert.equal(r.deleted.length + r.notSent.length, 30, 'every planned session is accounted for');
+      assert.deepEqual([r.counts.deleted, r.counts.notSent], [r.deleted.length, r.notSent.length]);
+      assert.ok(r.notSent.every((e) => e.reason === 'interrupted' && e.userDirectory === 'LAB' && e.proxyHost === central));
+      // One line sums up the unsent sessions; none gets a line of its own.
+      assert.match(result.stderr, new RegExp(`^error: ${r.notSent.length} sessions? not sent: interrupted$`, 'm'));
+      assert.doesNotMatch(result.stderr, /could not be deleted/);
+      // Nothing was sent after the interruption: exactly the deleted sessions were requested.
+      assert.deepEqual(deletesSent().map((d) => d.split('/').pop()).sort(), r.deleted.map((e) => e.sessionId).sort());
+      for (const e of r.notSent) assert.ok(state().has(keyOf('Central', 'win', e.sessionId)));
+      assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, signal);
+    });
+  }
+
+  it('SIGTERM with the text report: every deletion line, the total, and one line for the unsent; exit 143', async () => {
+    const { run } = startBulk('text');
     await waitFor(run, () => /successfully deleted/.test(run.stderr()), 'the first delete');
-    run.child.kill('SIGINT');
+    run.child.kill('SIGTERM');
     const result = await run.result;
-    assert.equal(result.code, 130, result.stderr);
-    assert.match(result.stderr, /Interrupted: no new requests are sent/);
-    const r = report(result);
-    assert.ok(r.deleted.length >= 1 && r.deleted.length < 30, `deleted ${r.deleted.length}`);
-    assert.equal(r.deleted.length + r.failed.length + r.notFound.length, 30, 'every planned session is accounted for');
-    assert.ok(r.failed.length > 0 && r.failed.every((f) => f.reason === 'not sent: interrupted'));
-    // Nothing was sent after the interruption: exactly the deleted sessions were requested.
-    assert.deepEqual(deletesSent().map((d) => d.split('/').pop()).sort(), r.deleted.map((e) => e.sessionId).sort());
-    for (const f of r.failed) assert.ok(state().has(keyOf('Central', 'win', f.sessionId)));
-    assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, 'interrupt');
+    assert.equal(result.code, 143, result.stderr);
+    assert.equal(result.stdout, '');
+    const left = sim.sessionCount();
+    const deleted = 30 - left;
+    assert.equal((result.stderr.match(/^Session ID "int-\d+" successfully deleted\. User: LAB\\int_user\d+$/gm) ?? []).length, deleted);
+    assert.match(result.stderr, new RegExp(`^Deleted ${deleted} sessions?$`, 'm'));
+    assert.match(result.stderr, new RegExp(`^error: ${left} sessions? not sent: interrupted$`, 'm'));
+    assert.ok(left > 0, 'the signal came before the end');
+  });
+
+  it('a second signal quits at once, without waiting for the DELETEs in flight', async () => {
+    addMany('Central', 'win', 4, 'hang');
+    await sim.setFault('Central', { kind: 'slow', delayMs: 20_000, methods: ['DELETE'] });
+    const run = startCli(deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'win', '--yes', '--concurrency', '2', '--output-format', 'json'));
+    await waitFor(run, () => sim.requests.some((r) => r.method === 'DELETE'), 'a DELETE in flight');
+    run.child.kill('SIGTERM');
+    await waitFor(run, () => run.stderr().includes(NOTICE.SIGTERM), 'the notice');
+    run.child.kill('SIGTERM');
+    const result = await run.result;
+    assert.equal(result.code, 143, result.stderr);
+    // The DELETEs in flight never answer while the client is there: a report would mean it had waited.
+    assert.equal(result.stdout, '', 'no report: it did not wait for the DELETEs in flight');
+    assert.doesNotMatch(result.stderr, /Deleted \d+ session/);
   });
 });
 

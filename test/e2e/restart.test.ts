@@ -347,3 +347,24 @@ describe('--exclude-user on session-delete', () => {
     assert.equal(sim.sessionCount(), 7);
   });
 });
+
+describe('SIGTERM and SIGHUP end a watch or a wait as Ctrl-C does', () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal}: a --watch ends with 0, a --wait-until-empty with ${code} (not "empty")`, async () => {
+      const watch = startCli(getArgs(sim.cliArgs(), '--watch', '0.5', '--output-format', 'summary-json'));
+      await waitFor(watch, () => lines(watch.stdout()).length >= 1, 'a first refresh');
+      watch.child.kill(signal);
+      const watched = await watch.result;
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.match(watched.stderr, new RegExp(`Interrupted by ${signal}: no new requests are sent`));
+
+      const wait = startCli(getArgs(sim.cliArgs(), '--wait-until-empty', '5', '--watch', '0.5'));
+      await waitFor(wait, () => /Still connected/.test(wait.stderr()), 'the first check');
+      wait.child.kill(signal);
+      const waited = await wait.result;
+      assert.equal(waited.code, code, waited.stderr);
+      assert.equal(waited.stdout, '');
+      assert.match(waited.stderr, /interrupted while waiting for the sessions to end/);
+    });
+  }
+});

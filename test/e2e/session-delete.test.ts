@@ -121,7 +121,8 @@ describe('session-delete: everything on the targets', () => {
   it('nothing to delete is not an error', async () => {
     const result = await runCli(deleteArgs(sim.cliArgs(), '--host-proxy', dev1, '--session-virtual-proxy', 'finance', '--yes', '--output-format', 'json'));
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(report(result), { deleted: [], notFound: [], failed: [] });
+    const r = report(result);
+    assert.deepEqual([r.deleted, r.notFound, r.failed, r.notSent], [[], [], [], []]);
     assert.deepEqual(sent('DELETE'), []);
   });
 });
@@ -163,7 +164,8 @@ describe('session-delete --dry-run', () => {
       deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', 'finance', '--session-user-dir', 'LAB', '--session-user-id', 'testuser_2', '--dry-run', '--output-format', 'json'),
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), {
+    const { dryRun, wouldDelete, notFound } = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual({ dryRun, wouldDelete, notFound }, {
       dryRun: true,
       wouldDelete: [
         { sessionId: T2, userDirectory: 'LAB', userId: 'testuser_2', userName: null, virtualProxy: 'finance', proxyHost: central, method: 'user' },
@@ -386,7 +388,8 @@ describe('session-delete: bad input', () => {
       deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', "o'neil", 'a&b=1', 'p#q', 'two words', '--yes', '--output-format', 'json'),
     );
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(report(result), { deleted: [], notFound: [], failed: [] });
+    const r = report(result);
+    assert.deepEqual([r.deleted, r.notFound, r.failed, r.notSent], [[], [], [], []]);
     for (const p of ["o'neil", 'a&b=1', 'p#q', 'two words']) assert.ok(result.stderr.includes(`No virtual proxy with prefix "${p}"`), p);
     const vpQuery = sim.requests.find((r) => r.path === '/qrs/virtualproxyconfig/full');
     assert.equal(vpQuery?.query.filter, "prefix eq 'o\\'neil' or prefix eq 'a&b=1' or prefix eq 'p#q' or prefix eq 'two words'");

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { SessionRow } from '../../src/sessions/rows.js';
 import type { CliResult } from './cli.js';
+import { parseReport, type Report } from './delete-report.js';
 
 export type { SessionRow };
 
@@ -17,27 +18,11 @@ export function rowUsers(stdout: string): string[] {
   return (JSON.parse(stdout) as SessionRow[]).map((r) => `${r.userDir}\\${r.userId}`);
 }
 
-export interface DeleteReportEntry {
-  sessionId: string;
-  userDirectory: string | null;
-  userId: string | null;
-  userName?: string | null;
-  virtualProxy: string | null;
-  proxyHost: string | null;
-  reason?: string;
-}
+export type { Report as DeleteReport, ReportEntry as DeleteReportEntry } from './delete-report.js';
 
-export interface DeleteReport {
-  deleted: DeleteReportEntry[];
-  notFound: DeleteReportEntry[];
-  failed: DeleteReportEntry[];
-}
-
-/** session-delete --output-format json: one report object with exactly these three lists. */
-export function deleteReport(result: CliResult): DeleteReport {
-  const parsed = JSON.parse(result.stdout) as DeleteReport;
-  assert.deepEqual(Object.keys(parsed), ['deleted', 'notFound', 'failed']);
-  return parsed;
+/** session-delete --output-format json: one report (the audit record) with exactly its fields. */
+export function deleteReport(result: CliResult): Report {
+  return parseReport(result.stdout);
 }
 
 /** Usage errors: one line on stderr, no stack trace, nothing on stdout. */

@@ -50,8 +50,12 @@ export type Fault =
   | ({ kind: 'slow'; delayMs: number } & FaultCommon)
   /** Handle normally (state changes happen), then mangle the 200/201 answer. */
   | ({ kind: 'malformed'; body: 'html' | 'truncated' | 'no-attributes' } & FaultCommon)
-  /** Destroy the socket without answering. */
-  | ({ kind: 'reset' } & FaultCommon)
+  /**
+   * Destroy the socket without answering. With `afterHandling`, the request is carried out first
+   * (a DELETE deletes), then the answer is lost: what a client sees when QPS acted but the
+   * connection dropped.
+   */
+  | ({ kind: 'reset'; afterHandling?: boolean } & FaultCommon)
   /** Answer 200 with a gzip body that inflates to a JSON string of this many MiB (see body-faults.ts). */
   | ({ kind: 'gzip-bomb'; inflatedMiB: number } & FaultCommon)
   /** Answer 200 at once, then send the body one byte every `intervalMs` (default 200), forever. */
@@ -694,7 +698,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const fault = takeFault(target, method);
     if (latencyMs > 0) await sleep(latencyMs);
     if (fault?.kind === 'slow') await holdWhileOpen(fault.delayMs, res);
-    if (fault?.kind === 'reset') {
+    if (fault?.kind === 'reset' && fault.afterHandling !== true) {
       req.socket.destroy();
       return;
     }
@@ -730,6 +734,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       reply = ns ? qpsRoute(ns, method, segs, body) : textReply(404, '');
     }
     if (fault?.kind === 'malformed' && reply.status >= 200 && reply.status < 300) reply = malform(reply, fault.body);
+    if (fault?.kind === 'reset') {
+      req.socket.destroy(); // carried out above, the answer lost
+      return;
+    }
     respond(reply);
   }
 
