@@ -81,6 +81,7 @@ describe('summarize', () => {
     const empty = summarize([], proxies);
     assert.deepEqual(toSummaryJson(empty), {
       total: 0,
+      complete: true,
       distinctUsers: 0,
       perProxyNode: proxies.map((p) => ({ name: p.name, host: p.host, sessions: 0 })),
       perVirtualProxy: [],

@@ -179,7 +179,14 @@ export async function runSessionDelete(opts: SessionDeleteOptions, ctx: CommandC
   try {
     const listing = await listWithReport(
       clients,
-      { prefixes: opts.prefixes, hostProxies: opts.hostProxies, qpsPort: opts.conn.qpsPort, concurrency: opts.conn.concurrency, signal: ctx.signal },
+      {
+        prefixes: opts.prefixes,
+        hostProxies: opts.hostProxies,
+        qpsPort: opts.conn.qpsPort,
+        concurrency: opts.conn.concurrency,
+        signal: ctx.signal,
+        users: { userDir: opts.request.mode === 'user' ? opts.request.userDir : undefined, excludeUsers: opts.excludeUsers },
+      },
       ctx,
       (_target, sessions) => sessions, // the plan needs the sessions as QPS sent them
     );
