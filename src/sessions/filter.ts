@@ -112,5 +112,7 @@ export function unseenDirectories(filter: UserFilter, seen: readonly string[]): 
     }),
   ];
   const unseen = named.filter((dir) => !seen.some((s) => wildcardMatch(dir, s)));
-  return [...new Map(unseen.map((dir) => [dir.toLowerCase(), dir])).values()];
+  const once = new Map<string, string>();
+  for (const dir of unseen) if (!once.has(dir.toLowerCase())) once.set(dir.toLowerCase(), dir);
+  return [...once.values()];
 }

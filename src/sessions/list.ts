@@ -43,7 +43,7 @@ export interface Listing<S = QpsSession> extends FetchResult<S> {
   unlinked: VirtualProxyConfig[];
   /** The targets never asked because their host name or prefix cannot be addressed (also in `failures`). */
   unaddressable: TargetFailure[];
-  /** The distinct user directories of the sessions read (any case counted once), when asked for. */
+  /** The distinct user directories of the sessions read (any case counted once, sorted), when asked for. */
   userDirectories?: string[];
 }
 
@@ -112,6 +112,6 @@ export async function listSessions<S>(
     ...planned,
     results: fetched.results,
     failures: [...unaddressable, ...fetched.failures],
-    ...(directories === undefined ? {} : { userDirectories: [...directories.values()] }),
+    ...(directories === undefined ? {} : { userDirectories: [...directories.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, dir]) => dir) }),
   };
 }

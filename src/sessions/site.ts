@@ -77,7 +77,7 @@ export async function loadSite(qrs: QrsApi, query: SiteQuery, log: Log): Promise
       linkedVirtualProxyIds: new Set(service.settings.virtualProxies.map((vp) => vp.id)),
     };
     if (!isHostNameOrAddress(host)) {
-      node.refused = `its host name from QRS, '${shown(host)}', is not a host name or IP address: not connected to`;
+      node.refused = `its host name from QRS, '${shown(host)}', is not a host name or IP address; no connection was made`;
     }
     return node;
   });

@@ -31,7 +31,7 @@ function warnUnseenDirectories(users: UserFilter | undefined, seen: readonly str
   ];
   for (const [option, filter] of checks) {
     for (const dir of unseenDirectories(filter, seen)) {
-      log.warn(`${option}: no session read is in a user directory '${shown(dir)}'; the user directories seen are ${list}`);
+      log.warn(`${option}: no session read has the user directory '${shown(dir)}'; the user directories seen are ${list}`);
     }
   }
 }
@@ -59,7 +59,8 @@ export async function listWithReport<S>(
           }));
           log.info(`Available proxy services:\n${proxyServicesTable(summary)}`);
         }
-        for (const vp of planned.unlinked) {
+        // With no proxy service listed every virtual proxy is unlinked: one warning below says why.
+        for (const vp of site.proxies.length === 0 ? [] : planned.unlinked) {
           log.warn(
             `Virtual proxy is not linked to any proxy. Prefix="${shown(vp.prefix)}", Session cookie header name="${shown(vp.sessionCookieHeaderName)}"`,
           );
