@@ -1,12 +1,13 @@
 /** The small checks under issue 11/12's listing: env lists, user patterns, directories, host names. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitEnvList } from '../../src/cli/options.js';
+import { loadEnvListSplitter, splitEnvList } from '../../src/cli/options.js';
 import { isHostNameOrAddress } from '../../src/qlik/paths.js';
 import { unseenDirectories, userPattern } from '../../src/sessions/filter.js';
 
 describe('splitEnvList', () => {
-  it('splits on LF, CRLF and a lone CR as on spaces, skipping blank lines; quotes end with their line', () => {
+  it('splits on LF, CRLF and a lone CR as on spaces, skipping blank lines; quotes end with their line', async () => {
+    await loadEnvListSplitter({ CTRLQ_SESSION_VIRTUAL_PROXY: '"sales emea"' });
     assert.deepEqual(splitEnvList('a\nb\r\nc\rd e\n\n'), ['a', 'b', 'c', 'd', 'e']);
     assert.deepEqual(splitEnvList('"sales emea"\r\nfinance'), ['sales emea', 'finance']);
     assert.deepEqual(splitEnvList('\r\n'), [''], 'set but blank is still one empty value');
