@@ -226,7 +226,7 @@ describe('--wait-until-empty never calls a site empty that was not read', () => 
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /warn: QRS listed no virtual proxy: no session can be read/);
     assert.match(result.stderr, /warn: No sessions seen, but there was no \(virtual proxy, node\) pair to read .*: not empty yet/);
-    assert.match(result.stderr, /error: could not confirm within 1 s that no session is left: there was no \(virtual proxy, node\) pair to read/);
+    assert.match(result.stderr, /error: could not confirm within 0\.6 s that no session is left: there was no \(virtual proxy, node\) pair to read/);
     assert.doesNotMatch(result.stderr, /unknown --session-virtual-proxy/);
   });
 
@@ -246,7 +246,7 @@ describe('--wait-until-empty never calls a site empty that was not read', () => 
     assert.equal(result.code, 5, result.stderr);
     assert.match(
       result.stderr,
-      /error: still connected after 0 s: 2 sessions of 2 users: LAB\\testuser_1, LAB\\testuser_2; and 1 \(virtual proxy, node\) pairs could not be read\n$/,
+      /error: still connected after 0 s: 2 sessions of 2 users: LAB\\testuser_1, LAB\\testuser_2; and 1 \(virtual proxy, node\) pair could not be read\n$/,
     );
   });
 });
