@@ -47,7 +47,11 @@ type Raw = Record<string, RawValue | undefined>;
 export function toConnectionOptions(raw: Raw, cwd: string, env: Env = {}): ConnectionOptions {
   const host = asString(raw.host).trim();
   if (host === '') throw new UsageError("option '--host <host>' must not be empty");
-  if (/[\s/?#@]/.test(host)) throw new UsageError(`option '--host <host>' must be a host name or IP address, got '${host}'`);
+  if (/[\s/\\?#@]/.test(host)) throw new UsageError(`option '--host <host>' must be a host name or IP address, got '${host}'`);
+  const userDir = asString(raw.authUserDir);
+  if (userDir.trim() === '') throw new UsageError("option '--auth-user-dir <directory>' must not be empty");
+  const userId = asString(raw.authUserId);
+  if (userId.trim() === '') throw new UsageError("option '--auth-user-id <userid>' must not be empty");
   const logFile = raw.logFile === undefined ? undefined : asString(raw.logFile);
   if (logFile === '') throw new UsageError("option '--log-file <path>' must not be empty");
   return {
@@ -58,8 +62,8 @@ export function toConnectionOptions(raw: Raw, cwd: string, env: Env = {}): Conne
     virtualProxy: asString(raw.virtualProxy).replace(/^\/+|\/+$/g, ''),
     secure: parseBoolean('--secure', raw.secure, true),
     qpsPort: parsePort('--qps-port', raw.qpsPort),
-    userDir: asString(raw.authUserDir),
-    userId: asString(raw.authUserId),
+    userDir,
+    userId,
     certFile: resolve(cwd, asString(raw.authCertFile, './cert/client.pem')),
     keyFile: resolve(cwd, asString(raw.authCertKeyFile, './cert/client_key.pem')),
     rootCertFile: resolve(cwd, asString(raw.authRootCertFile, './cert/root.pem')),

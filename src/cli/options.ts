@@ -271,19 +271,23 @@ function longFlag(spec: OptionSpec): string {
 
 /**
  * Splits a multi-value environment variable the way a shell would split words:
- * `node1 node2` is two values, `"my node" other` keeps the quoted value whole.
+ * `node1 node2` is two values, `"my node" other` keeps the quoted value whole. Line ends (LF, CRLF,
+ * CR) separate values too, so `CTRLQ_SESSION_ID="$(cat ids.txt)"` works with a file from Windows;
+ * blank lines are skipped, and a quoted value ends with its line.
  */
 export function splitEnvList(value: string): string[] {
   // Set but empty means one empty value, as in Ctrl-Q (for a prefix: the default virtual proxy);
   // it never silently means "no value", which for --session-id would widen a delete.
   if (value.trim() === '') return [''];
-  // One word: what yargs-parser would return, without loading it.
-  if (!needsWordSplitting(value)) return [value];
-  if (yargsParser === undefined) throw new Error('internal: loadEnvListSplitter() was not awaited before the options were read');
-  const parsed = yargsParser(`-- ${value}`, {
-    configuration: { 'parse-numbers': false, 'parse-positional-numbers': false },
+  return envLines(value).flatMap((line) => {
+    // One word: what yargs-parser would return, without loading it.
+    if (!needsWordSplitting(line)) return [line];
+    if (yargsParser === undefined) throw new Error('internal: loadEnvListSplitter() was not awaited before the options were read');
+    const parsed = yargsParser(`-- ${line}`, {
+      configuration: { 'parse-numbers': false, 'parse-positional-numbers': false },
+    });
+    return parsed._.map((token) => unquote(String(token)));
   });
-  return parsed._.map((token) => unquote(String(token)));
 }
 
 function unquote(token: string): string {
@@ -303,6 +307,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
  */
 let yargsParser: typeof yargsParserType | undefined;
 
+/** The non-blank lines of a value (LF, CRLF or CR). */
+function envLines(value: string): string[] {
+  return value.split(/\r\n|\r|\n/).filter((line) => line.trim() !== '');
+}
+
 /** A space or a quote inside, or blanks around: yargs-parser's tokenizer would change it. */
 function needsWordSplitting(value: string): boolean {
   return /[ '"]/.test(value) || value.trim() !== value;
@@ -311,7 +320,7 @@ function needsWordSplitting(value: string): boolean {
 /** Loads yargs-parser when a CTRLQ_* variable needs splitting; main() awaits this before parsing. */
 export async function loadEnvListSplitter(env: Env): Promise<void> {
   if (yargsParser !== undefined) return;
-  const needed = Object.entries(env).some(([name, value]) => name.startsWith('CTRLQ_') && value !== undefined && value.trim() !== '' && needsWordSplitting(value));
+  const needed = Object.entries(env).some(([name, value]) => name.startsWith('CTRLQ_') && value !== undefined && envLines(value).some(needsWordSplitting));
   if (needed) yargsParser = (await import('yargs-parser')).default;
 }
 

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { write } from '../io/streams.js';
 import { isMultiLineField, siteLines, type ProxyCount, type SessionRow } from '../sessions/rows.js';
 import { shown, shownLines } from '../safe-text.js';
+import { totalText } from './summary.js';
 import { renderTable, tableChunks } from './table.js';
 
 export const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] = [
@@ -18,14 +19,21 @@ export const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] =
   ['Session ID', 'sessionId'],
 ];
 
-export function sessionsHeader(total: number, perProxy: readonly ProxyCount[]): string {
+/**
+ * Ctrl-Q's header block. A proxy service not fully read shows `unread` and the reason, never a count,
+ * and the total then says `at least`; `complete` false with nothing unread (no pair to read) too.
+ */
+export function sessionsHeader(total: number, perProxy: readonly ProxyCount[], complete = true): string {
+  const unread = perProxy.filter((p) => p.unread !== undefined).length;
+  const note = unread > 0 ? ` (${unread} of ${perProxy.length} proxy services not fully read)` : '';
+  const totalLine = `${totalText({ total, complete })}${complete ? '' : note}`;
   const lines = [
     '-- Sessions per virtual proxy and proxy services --',
     '',
-    `Total number of sessions: ${total}`,
+    `Total number of sessions: ${totalLine}`,
     '',
     'Sessions per proxy service:',
-    ...perProxy.map((p) => `   ${shown(p.name)}: ${shown(p.host)}: ${p.count}`),
+    ...perProxy.map((p) => `   ${shown(p.name)}: ${shown(p.host)}: ${p.unread === undefined ? p.count : `unread (${shown(p.unread)})`}`),
   ];
   return `${lines.join('\n')}\n\n`;
 }
@@ -38,8 +46,13 @@ function shownCell(row: SessionRow, field: keyof SessionRow): string {
   return lines === undefined ? shownLines(row[field]) : lines.map(shown).join('\n');
 }
 
-export async function writeSessionsTable(out: Writable, rows: readonly SessionRow[], perProxy: readonly ProxyCount[]): Promise<void> {
-  await write(out, sessionsHeader(rows.length, perProxy));
+export async function writeSessionsTable(
+  out: Writable,
+  rows: readonly SessionRow[],
+  perProxy: readonly ProxyCount[],
+  complete = true,
+): Promise<void> {
+  await write(out, sessionsHeader(rows.length, perProxy, complete));
   const head = SESSION_COLUMNS.map(([title]) => title);
   const cells = rows.map((row) => SESSION_COLUMNS.map(([, field]) => shownCell(row, field)));
   for (const chunk of tableChunks(head, cells)) await write(out, chunk);

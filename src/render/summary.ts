@@ -6,25 +6,39 @@ import type { SessionSummary, VirtualProxyCount } from '../sessions/summary.js';
 import { shown } from '../safe-text.js';
 import { renderTable } from './table.js';
 
-/** The summary-json document; its keys are part of the interface scripts rely on. */
+/** An unknown count: `sessions: null` and the reason in `error`; a known one has no `error`. */
+export type JsonCount = { sessions: number; error?: never } | { sessions: null; error: string };
+
+/**
+ * The summary-json document; its keys are part of the interface scripts rely on. `complete` is
+ * false when some (virtual proxy, node) pair could not be read, or there was none to read: `total`
+ * then counts only the sessions read, and each node or virtual proxy not fully read has
+ * `"sessions": null` and `"error"`.
+ */
 export interface SummaryJson {
   total: number;
+  complete: boolean;
   distinctUsers: number;
-  perProxyNode: { name: string; host: string; sessions: number }[];
-  perVirtualProxy: { prefix: string; description: string; sessionCookieHeaderName: string; sessions: number }[];
+  perProxyNode: ({ name: string; host: string } & JsonCount)[];
+  perVirtualProxy: ({ prefix: string; description: string; sessionCookieHeaderName: string } & JsonCount)[];
   users: { user: string; userDir: string; userId: string; sessions: number }[];
+}
+
+function jsonCount(count: { sessions: number; unread?: string }): JsonCount {
+  return count.unread === undefined ? { sessions: count.sessions } : { sessions: null, error: count.unread };
 }
 
 export function toSummaryJson(summary: SessionSummary): SummaryJson {
   return {
     total: summary.total,
+    complete: summary.complete,
     distinctUsers: summary.distinctUsers,
-    perProxyNode: summary.perProxyNode.map((p) => ({ name: p.name, host: p.host, sessions: p.sessions })),
+    perProxyNode: summary.perProxyNode.map((p) => ({ name: p.name, host: p.host, ...jsonCount(p) })),
     perVirtualProxy: summary.perVirtualProxy.map((vp) => ({
       prefix: vp.prefix,
       description: vp.description,
       sessionCookieHeaderName: vp.sessionCookieHeaderName,
-      sessions: vp.sessions,
+      ...jsonCount(vp),
     })),
     users: summary.users.map((u) => ({ user: u.user, userDir: u.userDir, userId: u.userId, sessions: u.sessions })),
   };
@@ -41,27 +55,39 @@ export function virtualProxyLabels(vps: readonly VirtualProxyCount[]): string[] 
 }
 
 /**
+ * The total as shown: `at least N` when part of the selection could not be read, `unknown` when
+ * nothing was (QRS listed no proxy or no virtual proxy, or every pair failed).
+ */
+export function totalText(summary: Pick<SessionSummary, 'total' | 'complete'>): string {
+  if (summary.complete) return String(summary.total);
+  return summary.total === 0 ? 'unknown' : `at least ${summary.total}`;
+}
+
+/**
  * One table, one row per kind of count; the names and their counts are lines inside the cells, so
  * the table stays as short as the lists are (no separator between every name).
  */
 export function renderSummaryTable(summary: SessionSummary): string {
   const width = String(summary.total).length;
-  const num = (n: number): string => String(n).padStart(width);
-  const section = (label: string, entries: readonly (readonly [string, number])[]): string[] => [
+  const num = (n: number | string): string => (typeof n === 'number' ? String(n).padStart(width) : n);
+  const section = (label: string, entries: readonly (readonly [string, number | string])[]): string[] => [
     label,
     entries.length === 0 ? '-' : entries.map(([name]) => name).join('\n'),
     entries.length === 0 ? '' : entries.map(([, n]) => num(n)).join('\n'),
   ];
+  // A node or virtual proxy not fully read: the reason beside its name, `unread` for its count.
+  const counted = (name: string, count: { sessions: number; unread?: string }): readonly [string, number | string] =>
+    count.unread === undefined ? [name, count.sessions] : [`${name}: ${shown(count.unread)}`, 'unread'];
   const vpLabels = virtualProxyLabels(summary.perVirtualProxy);
   const rows = [
-    ['Total', '', num(summary.total)],
+    ['Total', '', num(summary.complete ? summary.total : totalText(summary))],
     section(
       'Proxy nodes',
-      summary.perProxyNode.map((p) => [`${shown(p.name)} (${shown(p.host)})`, p.sessions] as const),
+      summary.perProxyNode.map((p) => counted(`${shown(p.name)} (${shown(p.host)})`, p)),
     ),
     section(
       'Virtual proxies',
-      summary.perVirtualProxy.map((vp, i) => [vpLabels[i] as string, vp.sessions] as const),
+      summary.perVirtualProxy.map((vp, i) => counted(vpLabels[i] as string, vp)),
     ),
     section(
       `Distinct users: ${summary.distinctUsers}`,
@@ -85,7 +111,7 @@ export function formatChange(change: number): string {
  * control characters are shown escaped.
  */
 export function summaryLine(time: Date, summary: SessionSummary, changeSinceFirst: number): string {
-  const nodes = summary.perProxyNode.map((p) => `${shown(p.name.replace(/\s/g, '_'))}=${p.sessions}`);
+  const nodes = summary.perProxyNode.map((p) => `${shown(p.name.replace(/\s/g, '_'))}=${p.unread === undefined ? p.sessions : 'unread'}`);
   return [
     time.toISOString(),
     `sessions=${summary.total}`,

@@ -48,13 +48,21 @@ export function wildcardMatch(pattern: string, text: string): boolean {
   return pi === p.length;
 }
 
+/** A pattern's directory part (before its first backslash) and user id part; no directory part without one. */
+function splitPattern(pattern: string): { dir?: string; id: string } {
+  const at = pattern.indexOf('\\');
+  return at < 0 ? { id: pattern } : { dir: pattern.slice(0, at), id: pattern.slice(at + 1) };
+}
+
 /**
  * One `--exclude-user` pattern as a test of `DIRECTORY\userid`. A pattern without a backslash
- * names a user id in any directory (`sa_api` is `*\sa_api`).
+ * names a user id in any directory (`sa_api` is `*\sa_api`). The directory and the user id are
+ * matched each on its own, so a `*` never reaches across the backslash between them: `A*\x`
+ * does not match the user `x\y` of directory `AB` (`AB\x\y` as one string).
  */
 export function userPattern(pattern: string): (userDir: string, userId: string) => boolean {
-  const full = pattern.includes('\\') ? pattern : `*\\${pattern}`;
-  return (userDir, userId) => wildcardMatch(full, `${userDir}\\${userId}`);
+  const { dir, id } = splitPattern(pattern);
+  return (userDir, userId) => (dir === undefined || wildcardMatch(dir, userDir)) && wildcardMatch(id, userId);
 }
 
 /** True when `DIRECTORY\userid` matches any of the patterns. */
@@ -88,4 +96,23 @@ export function filterByUser<T>(items: readonly T[], filter: UserFilter, user: (
     const [dir, id] = user(item);
     return keep(dir, id);
   });
+}
+
+/**
+ * The user directories named by `--session-user-dir` and by `--exclude-user` patterns (the part
+ * before the backslash, `*` as in matching) that match none of the directories `seen`, each once.
+ * A typo there is worth a warning, not an error: the users may simply be gone.
+ */
+export function unseenDirectories(filter: UserFilter, seen: readonly string[]): string[] {
+  const named = [
+    ...(filter.userDir === undefined ? [] : [filter.userDir]),
+    ...(filter.excludeUsers ?? []).flatMap((pattern) => {
+      const { dir } = splitPattern(pattern);
+      return dir === undefined ? [] : [dir];
+    }),
+  ];
+  const unseen = named.filter((dir) => !seen.some((s) => wildcardMatch(dir, s)));
+  const once = new Map<string, string>();
+  for (const dir of unseen) if (!once.has(dir.toLowerCase())) once.set(dir.toLowerCase(), dir);
+  return [...once.values()];
 }

@@ -201,11 +201,25 @@ export interface ProxyCount {
   name: string;
   host: string;
   count: number;
+  /** Why some or all of this proxy's sessions could not be read: `count` is then not its number. */
+  unread?: string;
 }
 
-/** Sessions per proxy service, every proxy listed (zero counts included), in QRS order. */
-export function countByProxy(proxies: readonly ProxyNode[], rows: readonly SessionRow[]): ProxyCount[] {
+/**
+ * Sessions per proxy service, every proxy listed (zero counts included), in QRS order; `unread`
+ * (proxy id → reason, see summary.ts unreadReasons) marks the proxies not fully read.
+ */
+export function countByProxy(
+  proxies: readonly ProxyNode[],
+  rows: readonly SessionRow[],
+  unread: ReadonlyMap<string, string> = new Map(),
+): ProxyCount[] {
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.proxyHost, (counts.get(row.proxyHost) ?? 0) + 1);
-  return proxies.map((p) => ({ name: p.name, host: p.host, count: counts.get(p.host) ?? 0 }));
+  return proxies.map((p) => {
+    const count: ProxyCount = { name: p.name, host: p.host, count: counts.get(p.host) ?? 0 };
+    const reason = unread.get(p.id);
+    if (reason !== undefined) count.unread = reason;
+    return count;
+  });
 }

@@ -154,7 +154,7 @@ describe('--watch on a pipe', () => {
       const first = lines(stdout)[0] ?? '';
       if (format === 'summary') {
         // Whitespace in a node name becomes _ (the line splits on spaces); the rest is escaped.
-        assert.ok(first.includes(` ${visible('node')}_FAKE-node=3 far=0`), first);
+        assert.ok(first.includes(` ${visible('node')}_FAKE-node=3 far=unread`), first); // far's host name is refused: unread, never 0
       } else {
         assert.doesNotMatch(stdout, RAW_CONTROL);
         const doc = JSON.parse(first) as { perProxyNode: { name: string }[]; users: { user: string }[] };

@@ -6,6 +6,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteArgs, getArgs, runCli } from '../helpers/cli.js';
 import { lines, startCli, waitFor } from '../helpers/live.js';
+import { addedSessions } from '../helpers/added-sessions.js';
 import { rowUsers as users, type SessionRow as Row } from '../helpers/output.js';
 import { startSeedSite } from '../helpers/site.js';
 import type { Simulator } from '../simulator/server.js';
@@ -21,15 +22,10 @@ after(async () => {
   await sim.stop();
 });
 
-/** Sessions a test adds, removed again after it, so every test starts from the seed. */
-const added: string[] = [];
-function addSession(input: Parameters<Simulator['addSession']>[0]): string {
-  const session = sim.addSession(input);
-  added.push(session.SessionId);
-  return session.SessionId;
-}
+const sessions = addedSessions(() => sim);
+const addSession = sessions.add;
 afterEach(async () => {
-  for (const id of added.splice(0)) sim.removeSession(id);
+  sessions.removeAll();
   await sim.setFault('qrs', undefined);
   await sim.setFault('dev1', undefined);
 });
@@ -48,6 +44,7 @@ describe('--output-format summary and summary-json', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), {
       total: 5,
+      complete: true,
       distinctUsers: 5,
       perProxyNode: [
         { name: 'Central', host: central, sessions: 5 },
@@ -251,10 +248,10 @@ describe('--wait-until-empty', () => {
     assert.equal(sim.sessionCount(), 7, 'the seed and the service sessions are still there');
   });
 
-  it('never calls a site empty while a node cannot be read (exit 5)', async () => {
+  it('never calls a site empty while a node cannot be read (exit 3)', async () => {
     await sim.setFault('dev1', { kind: 'down' });
     const result = await runCli(getArgs(sim.cliArgs(), '--exclude-user', 'LAB\\*', '--wait-until-empty', '0.02', '--watch', '0.5'));
-    assert.equal(result.code, 5, result.stderr);
+    assert.equal(result.code, 3, result.stderr);
     assert.equal(result.stdout, '[]\n');
     assert.match(result.stderr, /No sessions on the nodes that answered, but 5 \(virtual proxy, node\) pairs could not be read: not empty yet/);
     assert.match(result.stderr, /Could not get sessions for virtual proxy '.*' on dev1/);

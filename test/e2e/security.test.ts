@@ -186,10 +186,11 @@ describe('bad input: one line, exit 2, nothing sent', () => {
   it("escapes ' & # and spaces in --session-virtual-proxy: one QRS filter request, decoded exactly", async () => {
     sim.clearRequests();
     const r = await runCli(getArgs(sim.cliArgs(), '--session-virtual-proxy', "a'b", 'x&y=1', 'p#q', 'two words'));
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 2, r.stderr); // none of them is on the site: an unknown prefix is a usage error
     const vp = sim.requests.filter((q) => q.path === '/qrs/virtualproxyconfig/full');
-    assert.equal(vp.length, 1);
+    assert.equal(vp.length, 2, 'the filtered read, then one unfiltered read to name the prefixes the site has');
     assert.equal(vp[0]?.query.filter, "prefix eq 'a\\'b' or prefix eq 'x&y=1' or prefix eq 'p#q' or prefix eq 'two words'");
+    assert.equal(vp[1]?.query.filter, undefined);
     assert.ok(sim.requests.every((q) => q.status === 200), 'no request was rejected');
   });
 });

@@ -383,14 +383,13 @@ describe('session-delete: bad input', () => {
     assert.deepEqual(state(), SEED());
   });
 
-  it("a --session-virtual-proxy with ' & # and spaces is escaped in the QRS filter, matches nothing, and deletes nothing", async () => {
+  it("a --session-virtual-proxy with ' & # and spaces is escaped in the QRS filter, matches nothing: exit 2, nothing deleted", async () => {
     const result = await runCli(
       deleteArgs(sim.cliArgs(), '--host-proxy', central, '--session-virtual-proxy', "o'neil", 'a&b=1', 'p#q', 'two words', '--yes', '--output-format', 'json'),
     );
-    assert.equal(result.code, 0, result.stderr);
-    const r = report(result);
-    assert.deepEqual([r.deleted, r.notFound, r.failed, r.notSent], [[], [], [], []]);
-    for (const p of ["o'neil", 'a&b=1', 'p#q', 'two words']) assert.ok(result.stderr.includes(`No virtual proxy with prefix "${p}"`), p);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /error: unknown --session-virtual-proxy 'o'neil', 'a&b=1', 'p#q', 'two words': the virtual proxy prefixes on this site are "" \(default\), anon, api, /);
     const vpQuery = sim.requests.find((r) => r.path === '/qrs/virtualproxyconfig/full');
     assert.equal(vpQuery?.query.filter, "prefix eq 'o\\'neil' or prefix eq 'a&b=1' or prefix eq 'p#q' or prefix eq 'two words'");
     assert.deepEqual(sim.requests.filter((r) => r.target !== 'qrs'), []);

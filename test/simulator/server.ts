@@ -122,6 +122,18 @@ export interface SimStats {
   peakPerNode: number;
 }
 
+/** QRS answers that do not fit the question (issues 11 and 12); each is off unless set. */
+export interface QrsQuirks {
+  /** Answer the virtual proxy routes as if no `filter` had been given. */
+  ignoreFilter?: boolean;
+  /** `[]` from the virtual proxy routes, as for a user without the right to read them. */
+  noVirtualProxies?: boolean;
+  /** `[]` from the proxy service routes. */
+  noProxyServices?: boolean;
+  /** Node name → the `serverNodeConfiguration.hostName` QRS reports instead of the node's address. */
+  hostNames?: Record<string, string>;
+}
+
 export interface SimulatorOptions {
   scenario: Scenario;
   /** Delay before every response, ms. Default 0. */
@@ -172,6 +184,8 @@ export interface Simulator {
   /** Set or clear (`undefined`) a fault; resolves once a `down` target stopped/started listening. */
   setFault(target: FaultTarget, fault: Fault | undefined): Promise<void>;
   setUnknownSessionResponse(status: number, body?: string): void;
+  /** Replaces the QRS quirks (`{}` for a well-behaved QRS again). */
+  setQrsQuirks(quirks: QrsQuirks): void;
   resetStats(): void;
   clearRequests(): void;
   sessions(filter?: { node?: string; prefix?: string }): SimSessionInfo[];
@@ -432,6 +446,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let latencyMs = opts.latencyMs ?? 0;
   let unknownStatus = opts.unknownSessionStatus ?? 404;
   let unknownBody = opts.unknownSessionBody ?? '';
+  let quirks: QrsQuirks = {};
   const requests: RequestLogEntry[] = [];
   const stats: SimStats = { peakConcurrent: 0, inFlight: 0, qpsRequests: 0, peakPerNode: 0 };
   const inFlightByNode = new Map<string, number>();
@@ -517,15 +532,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const entity = rest[0];
     const sub = rest.length > 1 ? rest[1] : undefined;
     if (rest.length > 2) return textReply(404, '');
-    const filter = firstQueryCI(query, 'filter');
-    const nodes = [...nodeStates.values()];
+    const asked = firstQueryCI(query, 'filter');
+    const nodes = quirks.noProxyServices ? [] : [...nodeStates.values()];
+    const reported = (live: LiveNode): LiveNode => ({ ...live, address: quirks.hostNames?.[live.node.name] ?? live.address });
     try {
       if (entity === 'about' && sub === undefined) return jsonReply(200, aboutBody());
       if (entity === 'virtualproxyconfig') {
-        const full = scenario.virtualProxies.map((vp) => virtualProxyFull(vp, liveByName));
+        const filter = quirks.ignoreFilter ? undefined : asked;
+        const vps = quirks.noVirtualProxies ? [] : scenario.virtualProxies;
+        const lbNodes = new Map([...liveByName].map(([name, live]) => [name, reported(live)]));
+        const full = vps.map((vp) => virtualProxyFull(vp, lbNodes));
         if (sub === undefined) {
           const keep = new Set(applyFilter(full, filter).map((v) => v.id));
-          return jsonReply(200, scenario.virtualProxies.filter((v) => keep.has(v.id)).map(virtualProxyCondensed));
+          return jsonReply(200, vps.filter((v) => keep.has(v.id)).map(virtualProxyCondensed));
         }
         const lsub = sub.toLowerCase();
         if (lsub === 'full') return jsonReply(200, applyFilter(full, filter));
@@ -534,10 +553,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         return one ? jsonReply(200, one) : textReply(404, '');
       }
       if (entity === 'proxyservice') {
-        const full = nodes.map((n) => proxyServiceFull(n.live, n.vps));
+        const filter = asked;
+        const full = nodes.map((n) => proxyServiceFull(reported(n.live), n.vps));
         if (sub === undefined) {
           const keep = new Set(applyFilter(full, filter).map((p) => p.id));
-          return jsonReply(200, nodes.filter((n) => keep.has(n.info.id)).map((n) => proxyServiceCondensed(n.live)));
+          return jsonReply(200, nodes.filter((n) => keep.has(n.info.id)).map((n) => proxyServiceCondensed(reported(n.live))));
         }
         const lsub = sub.toLowerCase();
         if (lsub === 'full') return jsonReply(200, applyFilter(full, filter));
@@ -820,6 +840,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     setUnknownSessionResponse(status, body = '') {
       unknownStatus = status;
       unknownBody = body;
+    },
+    setQrsQuirks(next) {
+      quirks = { ...next };
     },
     resetStats() {
       stats.peakConcurrent = stats.inFlight;

@@ -435,6 +435,7 @@ describe('--from-json rows', () => {
   const site: Site = {
     virtualProxies: [vpDefault, vpFinance],
     proxies: [{ ...central, linkedVirtualProxyIds: new Set(['vp-default', 'vp-finance']) }, { ...dev1, linkedVirtualProxyIds: new Set(['vp-finance']) }],
+    unasked: [],
   };
   const row = (proxyHost: string, vpPrefix: string, sessionId: string): SessionRef => ({ proxyHost, vpPrefix, sessionId });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodePrefix, encodeSegment, qpsPath, qrsPath } from '../../src/qlik/paths.js';
+import { encodePrefix, encodeSegment, isAddressablePrefix, qpsPath, qrsPath } from '../../src/qlik/paths.js';
 import { prefixFilter, quoteLiteral } from '../../src/qlik/filter.js';
 
 describe('QPS and QRS paths', () => {
@@ -8,7 +8,15 @@ describe('QPS and QRS paths', () => {
     assert.equal(qpsPath('', 'session'), '/qps/session');
     assert.equal(qpsPath('finance', 'session'), '/qps/finance/session');
     assert.equal(qpsPath('sales/emea', 'session'), '/qps/sales/emea/session');
-    assert.equal(qpsPath('/hdr/', 'session'), '/qps/hdr/session');
+  });
+
+  it('refuses to build a path from a prefix with an empty, . or .. segment (it would name another route)', () => {
+    for (const prefix of ['..', '.', 'a/../b', 'a//b', '/hdr/', 'a/.', '../qrs']) {
+      assert.equal(isAddressablePrefix(prefix), false, prefix);
+      assert.throws(() => qpsPath(prefix, 'session'), /cannot be addressed in a URL path/, prefix);
+    }
+    for (const prefix of ['', 'finance', 'sales/emea', '...', '.a', 'a..b', '%2e%2e']) assert.equal(isAddressablePrefix(prefix), true, prefix);
+    assert.equal(qpsPath('%2e%2e', 'session'), '/qps/%252e%252e/session');
   });
 
   it('encodes every other character of a segment, so no value can reach another route', () => {

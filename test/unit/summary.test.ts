@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SessionRow } from '../../src/sessions/rows.js';
-import type { ProxyNode } from '../../src/sessions/site.js';
+import type { TargetFailure } from '../../src/sessions/fetch.js';
+import type { ProxyNode, Target } from '../../src/sessions/site.js';
 import { summarize } from '../../src/sessions/summary.js';
 import { formatChange, renderSummaryTable, summaryLine, toSummaryJson, virtualProxyLabels } from '../../src/render/summary.js';
 import { formatDuration, frame } from '../../src/cli/commands/watch.js';
@@ -81,11 +82,58 @@ describe('summarize', () => {
     const empty = summarize([], proxies);
     assert.deepEqual(toSummaryJson(empty), {
       total: 0,
+      complete: true,
       distinctUsers: 0,
       perProxyNode: proxies.map((p) => ({ name: p.name, host: p.host, sessions: 0 })),
       perVirtualProxy: [],
       users: [],
     });
+  });
+});
+
+describe('summarize with unread targets', () => {
+  const vp = (id: string, prefix: string): Target['vp'] =>
+    ({ id, prefix, description: `${prefix} vp`, sessionCookieHeaderName: `X-Qlik-Session-${prefix}`, loadBalancingServerNodes: [] }) as unknown as Target['vp'];
+  const finance = vp('f', 'finance');
+  const sales = vp('s', 'sales');
+  const [central, dev1, rim] = proxies as [ProxyNode, ProxyNode, ProxyNode];
+  const targets: Target[] = [
+    { vp: finance, node: central },
+    { vp: finance, node: dev1 },
+    { vp: sales, node: dev1 },
+    { vp: finance, node: rim },
+  ];
+  const failure = (target: Target, reason: string): TargetFailure => ({ target, reason, error: new Error(reason) });
+
+  it('marks each node and virtual proxy not fully read with the reason: how many unread, other errors counted', () => {
+    const failures = [failure(targets[1] as Target, 'refused'), failure(targets[2] as Target, 'HTTP 500'), failure(targets[3] as Target, 'timeout')];
+    const summary = summarize(rows.slice(0, 2), proxies, { targets, failures });
+    assert.equal(summary.complete, false);
+    assert.deepEqual(
+      summary.perProxyNode.map((p) => [p.name, p.sessions, p.unread]),
+      [
+        ['Central', 2, undefined],
+        ['dev1', 0, 'refused (and 1 other error)'],
+        ['rim', 0, 'timeout'],
+      ],
+    );
+    assert.deepEqual(
+      summary.perVirtualProxy.map((v) => [v.prefix, v.sessions, v.unread]),
+      [
+        ['', 1, undefined],
+        ['finance', 1, '2 of 3 proxy nodes unread: refused (and 1 other error)'],
+        ['sales', 0, 'HTTP 500'],
+      ],
+    );
+    const json = toSummaryJson(summary);
+    assert.deepEqual(json.perProxyNode[1], { name: 'dev1', host: 'dev1.lab', sessions: null, error: 'refused (and 1 other error)' });
+    assert.match(renderSummaryTable(summary), /│ Total\s+│\s+│ at least 2 │/);
+  });
+
+  it('is complete only with at least one target and no failure', () => {
+    assert.equal(summarize([], proxies, { targets: [], failures: [] }).complete, false);
+    assert.equal(summarize([], proxies, { targets, failures: [] }).complete, true);
+    assert.match(renderSummaryTable(summarize([], proxies, { targets: [], failures: [] })), /│ Total\s+│\s+│ unknown\s+│/);
   });
 });
 

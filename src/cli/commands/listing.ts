@@ -3,26 +3,51 @@
  * the available proxy services, virtual proxies linked to no proxy, progress, failed targets.
  */
 import { errorMessage, CliError, PartialFailureError } from '../../errors.js';
+import type { Log } from '../../io/logger.js';
 import { createProgress } from '../../io/progress.js';
 import { shown } from '../../safe-text.js';
-import { describeTarget } from '../../sessions/site.js';
+import { describeTarget, prefixLabel } from '../../sessions/site.js';
 import type { SessionConverter } from '../../sessions/fetch.js';
+import { unseenDirectories, type UserFilter } from '../../sessions/filter.js';
 import { listSessions, type ListQuery, type Listing } from '../../sessions/list.js';
 import { proxyServicesTable } from '../../render/sessions.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
 import { count } from '../../render/plural.js';
 
+export interface ReportedListQuery extends ListQuery {
+  /** The user filters of the run: a directory they name that no session read has gets a warning. */
+  users?: UserFilter;
+}
+
+/** Warns about user directories in the filters that no session read has (typos, or users gone). */
+function warnUnseenDirectories(users: UserFilter | undefined, seen: readonly string[] | undefined, log: Log): void {
+  // Nothing read, nothing to compare with: an empty site says nothing about a directory name.
+  if (users === undefined || seen === undefined || seen.length === 0) return;
+  const list = seen.map(shown).join(', ');
+  const checks: [string, UserFilter][] = [
+    ['--session-user-dir', { userDir: users.userDir }],
+    ['--exclude-user', { excludeUsers: users.excludeUsers }],
+  ];
+  for (const [option, filter] of checks) {
+    for (const dir of unseenDirectories(filter, seen)) {
+      log.warn(`${option}: no session read has the user directory '${shown(dir)}'; the user directories seen are ${list}`);
+    }
+  }
+}
+
 export async function listWithReport<S>(
   clients: Clients,
-  query: ListQuery,
+  query: ReportedListQuery,
   ctx: CommandContext,
   convert: SessionConverter<S>,
 ): Promise<Listing<S>> {
   const { log } = ctx;
   const progress = createProgress(ctx.io, 'Reading sessions');
+  const namesDirectories = query.users?.userDir !== undefined || (query.users?.excludeUsers ?? []).some((p) => p.includes('\\'));
+  let listing: Listing<S>;
   try {
-    return await listSessions(clients.qrs, clients.qps, query, log, convert, {
+    listing = await listSessions(clients.qrs, clients.qps, { ...query, userDirectories: namesDirectories }, log, convert, {
       onPlanned: (planned) => {
         const { site } = planned;
         if (log.isLevelEnabled('info')) {
@@ -34,13 +59,22 @@ export async function listWithReport<S>(
           }));
           log.info(`Available proxy services:\n${proxyServicesTable(summary)}`);
         }
-        for (const vp of planned.unlinked) {
+        // With no proxy service listed every virtual proxy is unlinked: one warning below says why.
+        for (const vp of site.proxies.length === 0 ? [] : planned.unlinked) {
           log.warn(
             `Virtual proxy is not linked to any proxy. Prefix="${shown(vp.prefix)}", Session cookie header name="${shown(vp.sessionCookieHeaderName)}"`,
           );
         }
-        for (const prefix of planned.unknownPrefixes) log.warn(`No virtual proxy with prefix "${shown(prefix)}" on this site`);
-        if (planned.targets.length === 0) {
+        if (site.unasked.length > 0) {
+          log.warn(
+            `QRS returned ${site.unasked.length} virtual proxies that were not asked for (it did not apply the filter); they are left alone, not read: ${site.unasked.map((vp) => prefixLabel(vp.prefix)).join(', ')}`,
+          );
+        }
+        if (site.proxies.length === 0) {
+          log.warn('QRS listed no proxy service: no session can be read (can the user of --auth-user-dir/--auth-user-id read proxy services in QRS?)');
+        } else if (site.virtualProxies.length === 0) {
+          log.warn('QRS listed no virtual proxy: no session can be read (can the user of --auth-user-dir/--auth-user-id read virtual proxies in QRS?)');
+        } else if (planned.targets.length === 0) {
           log.warn('No virtual proxy in the selection is linked to a selected proxy service: there are no sessions to read');
         }
         log.verbose(`Reading sessions from ${count(planned.targets.length, '(virtual proxy, proxy service) pair')}`);
@@ -50,6 +84,8 @@ export async function listWithReport<S>(
   } finally {
     progress.stop();
   }
+  warnUnseenDirectories(query.users, listing.userDirectories, log);
+  return listing;
 }
 
 /**

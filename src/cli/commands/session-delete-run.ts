@@ -101,7 +101,15 @@ async function readRequest(opts: SessionDeleteOptions, ctx: CommandContext): Pro
 /** Lists the targets, checks --from-json rows against the site, and decides what to delete. */
 async function plan(opts: SessionDeleteOptions, request: DeleteRequest, clients: Clients, ctx: CommandContext): Promise<Planned> {
   const { conn } = opts;
-  const query = { prefixes: opts.prefixes, hostProxies: opts.hostProxies, qpsPort: conn.qpsPort, concurrency: conn.concurrency, signal: ctx.signal };
+  const query = {
+    prefixes: opts.prefixes,
+    hostProxies: opts.hostProxies,
+    qpsPort: conn.qpsPort,
+    concurrency: conn.concurrency,
+    signal: ctx.signal,
+    // A user directory no session has is named in a warning (a typo, or users gone).
+    users: { userDir: request.mode === 'user' ? request.userDir : undefined, excludeUsers: opts.excludeUsers },
+  };
   // The plan needs the sessions as QPS sent them.
   const listing = await listWithReport(clients, query, ctx, (_target, sessions) => sessions);
   const rows = request.mode === 'rows' ? request.rows : undefined;

@@ -10,11 +10,11 @@ import { writeJson } from '../../render/json.js';
 import { writeSessionsTable } from '../../render/sessions.js';
 import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
 import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
-import type { Listing } from '../../sessions/list.js';
+import { isComplete, type Listing } from '../../sessions/list.js';
 import { countByProxy, sortRows, targetRows, type SessionRow, type SortColumn } from '../../sessions/rows.js';
 import type { Concurrency } from '../../sessions/pool.js';
 import type { ProxyNode } from '../../sessions/site.js';
-import { summarize } from '../../sessions/summary.js';
+import { summarize, unreadReasons, type SessionSummary } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
 import type { GetOutputFormat } from '../options.js';
@@ -68,6 +68,7 @@ export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: 
       qpsPort: query.qpsPort,
       concurrency: query.concurrency,
       signal: ctx.signal,
+      users: query.users,
     },
     ctx,
     targetRows,
@@ -80,17 +81,25 @@ export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: 
   return { time: new Date(), rows: sortRows(kept, query.sortBy), proxies: listing.proxies, listing };
 }
 
-/** The snapshot on `out` in one of session-get's formats, exactly as a plain run prints it. */
+/** The counts of a snapshot, the nodes and virtual proxies that could not be read marked unread. */
+export function summarizeSnapshot(snapshot: Snapshot): SessionSummary {
+  return summarize(snapshot.rows, snapshot.proxies, snapshot.listing);
+}
+
+/**
+ * The snapshot on `out` in one of session-get's formats, exactly as a plain run prints it. The JSON
+ * rows stay Ctrl-Q's plain array: what could not be read is on stderr and in the exit code.
+ */
 export async function writeSnapshot(out: Writable, format: GetOutputFormat, snapshot: Snapshot): Promise<void> {
-  const { rows, proxies } = snapshot;
+  const { rows, proxies, listing } = snapshot;
   switch (format) {
     case 'json':
       return writeJson(out, rows);
     case 'table':
-      return writeSessionsTable(out, rows, countByProxy(proxies, rows));
+      return writeSessionsTable(out, rows, countByProxy(proxies, rows, unreadReasons(listing).byNode), isComplete(listing));
     case 'summary':
-      return write(out, `${renderSummaryTable(summarize(rows, proxies))}\n`);
+      return write(out, `${renderSummaryTable(summarizeSnapshot(snapshot))}\n`);
     case 'summary-json':
-      return writeJson(out, toSummaryJson(summarize(rows, proxies)));
+      return writeJson(out, toSummaryJson(summarizeSnapshot(snapshot)));
   }
 }

@@ -7,15 +7,15 @@
 import { setMaxListeners } from 'node:events';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AuthError, CliError, ExitCode, UsageError, WaitTimeoutError, errorMessage } from '../../errors.js';
+import { AuthError, CliError, ExitCode, PartialFailureError, UsageError, WaitTimeoutError, errorMessage } from '../../errors.js';
 import { outputClosed, write } from '../../io/streams.js';
 import { jsonSafe, shown } from '../../safe-text.js';
 import { summaryLine, formatChange, toSummaryJson } from '../../render/summary.js';
-import { summarize } from '../../sessions/summary.js';
+import { isComplete } from '../../sessions/list.js';
 import type { CommandContext } from '../context.js';
 import type { GetOutputFormat } from '../options.js';
 import { failureOutcome } from './listing.js';
-import { writeSnapshot, type Snapshot } from './snapshot.js';
+import { summarizeSnapshot, writeSnapshot, type Snapshot } from './snapshot.js';
 import { count } from '../../render/plural.js';
 
 /**
@@ -141,13 +141,13 @@ function terminalRows(out: Writable): number | undefined {
   return typeof rows === 'number' && rows >= 5 ? rows : undefined;
 }
 
-/** One JSON line per refresh on a pipe. */
-function ndjson(format: 'json' | 'summary-json', snapshot: Snapshot, change: number, failed: number): string {
-  const head = { time: snapshot.time.toISOString(), changeSinceFirst: change, complete: failed === 0 };
+/** One JSON line per refresh on a pipe; `complete` false when some pair could not be read, or none could be asked. */
+function ndjson(format: 'json' | 'summary-json', snapshot: Snapshot, change: number): string {
+  const head = { time: snapshot.time.toISOString(), changeSinceFirst: change, complete: isComplete(snapshot.listing) };
   const doc =
     format === 'json'
       ? { ...head, total: snapshot.rows.length, sessions: snapshot.rows }
-      : { ...head, ...toSummaryJson(summarize(snapshot.rows, snapshot.proxies)) };
+      : { ...head, ...toSummaryJson(summarizeSnapshot(snapshot)) };
   return `${jsonSafe(JSON.stringify(doc))}\n`;
 }
 
@@ -166,7 +166,12 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
       const failed = snapshot.listing.failures.length;
       if (tty) {
         const sink = new TextSink();
-        const partial = failed > 0 ? ` · ${count(failed, '(virtual proxy, node) pair')} could not be read, see below` : '';
+        const partial =
+          failed > 0
+            ? ` · ${count(failed, '(virtual proxy, node) pair')} could not be read, see below`
+            : isComplete(snapshot.listing)
+              ? ''
+              : ' · nothing to read';
         await write(
           sink,
           `Every ${formatDuration(settings.intervalMs)} · last refresh ${clock(snapshot.time)} · ${count(snapshot.rows.length, 'session')} ` +
@@ -176,9 +181,9 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
         await write(io.stdout, frame(sink.text, frames === 0, terminalRows(io.stdout), settings.format));
         frames++;
       } else if (settings.format === 'json' || settings.format === 'summary-json') {
-        await write(io.stdout, ndjson(settings.format, snapshot, change, failed));
+        await write(io.stdout, ndjson(settings.format, snapshot, change));
       } else {
-        const line = summaryLine(snapshot.time, summarize(snapshot.rows, snapshot.proxies), change);
+        const line = summaryLine(snapshot.time, summarizeSnapshot(snapshot), change);
         await write(io.stdout, `${line}${failed > 0 ? ` failed=${failed}` : ''}\n`);
       }
     });
@@ -193,24 +198,35 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
 }
 
 function nameUsers(snapshot: Snapshot, max = 10): string {
-  const users = summarize(snapshot.rows, snapshot.proxies).users.map((u) => shown(u.user));
+  const users = summarizeSnapshot(snapshot).users.map((u) => shown(u.user));
   const named = users.slice(0, max).join(', ');
   return users.length > max ? `${named} and ${users.length - max} more` : named;
 }
 
 function countText(snapshot: Snapshot): string {
-  const users = summarize(snapshot.rows, snapshot.proxies).distinctUsers;
+  const users = summarizeSnapshot(snapshot).distinctUsers;
   const s = snapshot.rows.length;
   return `${count(s, 'session')} of ${count(users, 'user')}`;
 }
 
-/**
- * Checks every interval until no session is left after the filters (exit 0) or the time is up
- * (exit 5, the sessions still there on stdout). A reading with failed pairs never counts as empty:
- * the sessions on the nodes that did not answer are unknown.
- */
 /** How long after the deadline of --wait-until-empty a check still in flight may take. */
 export const LAST_CHECK_MS = 10_000;
+
+/** Why a reading without sessions does not show the site empty: undefined when it does. */
+function unconfirmed(snapshot: Snapshot, failed: number): string | undefined {
+  if (failed > 0) return `${count(failed, '(virtual proxy, node) pair')} could not be read`;
+  if (!isComplete(snapshot.listing)) {
+    return 'there was no (virtual proxy, node) pair to read (QRS listed no proxy service or no virtual proxy, or none of the selection is linked to a proxy)';
+  }
+  return undefined;
+}
+
+/**
+ * Checks every interval until no session is left after the filters (exit 0) or the time is up
+ * (exit 5, the sessions still there on stdout). A reading never counts as empty when a pair could not
+ * be read (its sessions are unknown) or there was no pair to read (QRS listed no proxy service or no
+ * virtual proxy, e.g. for a user without rights): if that lasts to the end, exit 3, not 0 nor 5.
+ */
 
 export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings, ctx: CommandContext): Promise<void> {
   const { io, log, signal } = ctx;
@@ -219,7 +235,7 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   let last: Snapshot | undefined;
   let lastError: unknown;
   let lastCheckFailed = false;
-  let unreadPairs = 0;
+  let why: string | undefined;
   let checks = 0;
   const interrupted = (): CliError =>
     new CliError(`interrupted while waiting for the sessions to end (${count(checks, 'check')})`, ExitCode.Failure);
@@ -255,14 +271,15 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
         const { snapshot, failed } = outcome;
         last = snapshot;
         lastCheckFailed = false;
-        unreadPairs = failed;
-        if (failed === 0 && snapshot.rows.length === 0) {
+        why = unconfirmed(snapshot, failed);
+        if (why === undefined && snapshot.rows.length === 0) {
           await writeSnapshot(io.stdout, settings.format, snapshot);
           log.info(`No sessions left (check ${checks}, after ${formatDuration(Date.now() - start)})`);
           return;
         }
         if (snapshot.rows.length === 0) {
-          log.warn(`No sessions on the nodes that answered, but ${count(failed, '(virtual proxy, node) pair')} could not be read: not empty yet${next}`);
+          const seen = failed > 0 ? 'No sessions on the nodes that answered' : 'No sessions seen';
+          log.warn(`${seen}, but ${why ?? 'the site was not read'}: not empty yet${next}`);
         } else {
           log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
         }
@@ -282,11 +299,11 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   }
   await writeSnapshot(io.stdout, settings.format, last);
   const asOf = lastCheckFailed ? ` (as of ${clock(last.time)}; the last check failed)` : '';
-  const unread = unreadPairs > 0 ? `${count(unreadPairs, '(virtual proxy, node) pair')} could not be read` : '';
   if (last.rows.length === 0) {
-    throw new WaitTimeoutError(`could not confirm within ${waited} that no session is left: ${unread}${asOf}`);
+    // Not known to be empty, and no session seen either: neither 0 nor "still connected" (5).
+    throw new PartialFailureError(`could not confirm within ${waited} that no session is left: ${why ?? 'unknown'}${asOf}`);
   }
   throw new WaitTimeoutError(
-    `still connected after ${waited}: ${countText(last)}${asOf}: ${nameUsers(last)}${unread === '' ? '' : `; and ${unread}`}`,
+    `still connected after ${waited}: ${countText(last)}${asOf}: ${nameUsers(last)}${why === undefined ? '' : `; and ${why}`}`,
   );
 }
