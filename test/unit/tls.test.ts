@@ -3,7 +3,7 @@
  * its exact message, and the material kept out of logs (util.inspect and JSON.stringify).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -120,10 +120,15 @@ describe('loadTlsMaterial: each file that cannot be used, with its exact message
     // root reads any file: ask as the unprivileged user `nobody` instead.
     if (!existsSync('/usr/bin/setpriv')) return t.skip('running as root without setpriv(1), so no user to be refused');
     const script = `import('./src/qlik/tls.ts').then((m) => { try { m.loadTlsMaterial(${JSON.stringify({ ...files, certFile: locked })}, true); console.log('read'); } catch (e) { console.log(e.name + ': ' + e.message); } })`;
-    const out = execFileSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', script], {
+    const child = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
     });
+    // A checkout in a folder only root may enter (mktemp -d makes 0700 folders) cannot be run as nobody.
+    if (child.status !== 0 && /Cannot find package 'tsx'|EACCES/.test(child.stderr)) {
+      return t.skip('this checkout cannot be read by the user nobody, so the refusal cannot be shown while running as root');
+    }
+    const out = child.stdout;
     assert.equal(out, `UsageError: ${expected}\n`);
   });
 
