@@ -1,16 +1,8 @@
 /** session-delete's JSON report (the audit record) as the tests read it. */
 import assert from 'node:assert/strict';
+import type { ReportEntry } from '../../src/render/delete-report.js';
 
-export interface ReportEntry {
-  sessionId: string;
-  userDirectory: string | null;
-  userId: string | null;
-  userName: string | null;
-  virtualProxy: string | null;
-  proxyHost: string | null;
-  unconfirmed?: true;
-  reason?: string;
-}
+export type { ReportEntry };
 
 export interface TargetRecord {
   proxyHost: string;
