@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { deleteArgs, getArgs, runCli, type CliResult } from '../helpers/cli.js';
 import { lines, startCli, waitFor } from '../helpers/live.js';
 import { addedSessions } from '../helpers/added-sessions.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let central: string;
@@ -19,9 +19,7 @@ let dev1: string;
 let dev1At: string;
 
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
-  central = sim.node('Central').address;
-  dev1 = sim.node('dev1').address;
+  ({ sim, central, dev1 } = await startSeedSite());
   dev1At = `${dev1}:${sim.node('dev1').port}`;
 });
 after(async () => {

@@ -165,7 +165,7 @@ function watchSimulator(child: ChildProcessWithoutNullStreams | ChildProcessBySt
   const started = async (timeoutMs: number): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     while (!out.includes('Press Ctrl-C to stop.')) {
-      assert.ok(Date.now() < deadline, `no start-up banner; stdout: ${out} stderr: ${err}`);
+      if (Date.now() > deadline) throw new Error(`gave up waiting for the start-up banner; stdout: ${out} stderr: ${err}`);
       assert.equal(child.exitCode, null, `exited early: ${err}`);
       await new Promise((r) => setTimeout(r, 50));
     }
