@@ -23,7 +23,8 @@ export interface CommandContext extends Deps {
 
 /** Opens the logger (and log file) for one run and closes it afterwards, whatever happens. */
 export async function withLogger(conn: Pick<ConnectionOptions, 'logLevel' | 'logFile'>, deps: Deps, run: (ctx: CommandContext) => Promise<void>): Promise<void> {
-  // Loaded here, not at start-up, so --help loads only what it needs.
+  // Loaded here, not at start-up (winston is about as much CPU to import as Node's own start-up), so
+  // --help and usage errors load only what they need.
   const { createAppLogger } = await import('../io/logger.js');
   const log = await createAppLogger({
     level: conn.logLevel,

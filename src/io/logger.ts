@@ -1,21 +1,16 @@
 /**
- * Logging, always to stderr (never stdout, which carries data only), optionally also to a log file
- * with timestamps. Ctrl-Q's levels (npm's): error, warn, info, verbose, debug, silly.
- *
- * The lines are those ctrl-q wrote through winston (a level filter, one printf format per stream,
- * ISO timestamps, os.EOL), written here directly: importing winston loads 84 modules, which cost
- * about as much CPU as Node's own start-up (measured for issue 14, Node 20), for what is ten lines
- * of work; `npm run bench` P2 and P4 have no room for it.
+ * Logging through winston, always to stderr (never stdout, which carries data only), optionally
+ * also to a log file with timestamps. Ctrl-Q's levels: error, warn, info, verbose, debug, silly.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { EOL } from 'node:os';
 import type { Writable } from 'node:stream';
+import winston from 'winston';
 import { UsageError } from '../errors.js';
 import { shownLines } from '../safe-text.js';
 import type { LogLevel } from './log-level.js';
 import { readableByOthersWarning } from './file-mode.js';
 
-/** What the layers below the CLI need from a logger. */
+/** What the layers below the CLI need from a logger; winston's Logger satisfies it. */
 export interface Log {
   error(message: string): unknown;
   warn(message: string): unknown;
@@ -51,18 +46,20 @@ function printable(message: unknown): string {
   return shownLines(String(message));
 }
 
-/** npm's levels: a message is written when its level is at most the logger's. */
-const LEVELS: Readonly<Record<string, number>> = { error: 0, warn: 1, info: 2, http: 3, verbose: 4, debug: 5, silly: 6 };
-
 /** Opens the log file first, so an unusable path is a usage error before anything is sent. */
 export async function createAppLogger(options: LoggerOptions): Promise<AppLogger> {
   const detailed = options.level === 'debug' || options.level === 'silly';
-  const threshold = LEVELS[options.level] ?? LEVELS.info ?? 2;
-  const consoleLine = (level: string, message: string, timestamp: string): string => {
+  const consoleFormat = winston.format.printf((info) => {
+    const level = info.level;
+    const message = printable(info.message);
+    const stamp = detailed ? `${String(info.timestamp)} ` : '';
     if (level === 'info' && !detailed) return message;
     const label = options.color && COLORS[level] ? `${COLORS[level]}${level}\x1b[0m` : level;
-    return `${detailed ? `${timestamp} ` : ''}${label}: ${message}`;
-  };
+    return `${stamp}${label}: ${message}`;
+  });
+  const transports: winston.transport[] = [
+    new winston.transports.Stream({ stream: options.stderr, format: consoleFormat }),
+  ];
   let file: WriteStream | undefined;
   let fileError: string | undefined;
   const warnings: string[] = [];
@@ -79,36 +76,33 @@ export async function createAppLogger(options: LoggerOptions): Promise<AppLogger
       fileError = `cannot write to the log file ${path}: ${err.code ?? err.message}; the log is incomplete`;
       options.stderr.write(`warn: ${fileError}\n`);
     });
+    transports.push(
+      new winston.transports.Stream({
+        stream: file,
+        format: winston.format.printf((info) => `${String(info.timestamp)} ${info.level}: ${printable(info.message)}`),
+      }),
+    );
   }
-  const enabled = (level: string): boolean => (LEVELS[level] ?? Infinity) <= threshold;
-  const log = (level: string) => (message: string): void => {
-    if (!enabled(level)) return;
-    const text = printable(message);
-    const timestamp = new Date().toISOString();
-    options.stderr.write(`${consoleLine(level, text, timestamp)}${EOL}`);
-    if (file !== undefined && !file.destroyed) file.write(`${timestamp} ${level}: ${text}${EOL}`);
-  };
-  const logger: AppLogger = {
-    error: log('error'),
-    warn: log('warn'),
-    info: log('info'),
-    verbose: log('verbose'),
-    debug: log('debug'),
-    silly: log('silly'),
-    isLevelEnabled: enabled,
+  const logger = winston.createLogger({
+    level: options.level,
+    levels: winston.config.npm.levels,
+    format: winston.format.timestamp(),
+    transports,
+  });
+  for (const warning of warnings) logger.warn(warning);
+  return Object.assign(logger, {
     logFileError: () => fileError,
     close: () =>
       new Promise<void>((resolve) => {
         if (file === undefined) return resolve();
         const stream = file;
+        // Let winston hand over what it buffered before the stream ends.
         setImmediate(() => {
           if (stream.destroyed) return resolve();
           stream.end(() => resolve());
         });
       }),
-  };
-  for (const warning of warnings) logger.warn(warning);
-  return logger;
+  });
 }
 
 function openLogFile(path: string): Promise<WriteStream> {

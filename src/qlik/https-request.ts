@@ -1,20 +1,24 @@
 /**
- * One HTTPS request over node:https, its whole answer read as text: what the transport needs and no
- * more. No redirects are followed (one would carry the client certificate and X-Qlik-User elsewhere),
- * no proxy is used, a compressed answer is decompressed and counted after decompression against
- * `maxBytes`, and `timeoutMs` bounds the whole request, the last byte of the body included.
+ * One HTTPS request through axios (the design card's HTTP client), its whole answer read as text.
+ * axios is configured for what the transport needs and no more: no redirects are followed (one
+ * would carry the client certificate and X-Qlik-User elsewhere), no proxy is used (HTTP(S)_PROXY
+ * would route the client certificate's connections through a third party), a compressed answer is
+ * decompressed and counted after decompression against `maxBytes` (axios's maxContentLength is
+ * checked on the inflated stream, so a small gzip that would inflate to gigabytes stops there), and
+ * `timeoutMs` bounds the whole request, the last byte of the body included (axios's own timeout is
+ * a socket inactivity timer, which a body trickled a byte at a time never trips).
  *
- * This replaces axios, measured on `npm run bench` P2 (issue 14; 102,000 sessions in 138 requests,
- * Node 20, 2 cores): importing axios took more CPU than starting Node itself (73 modules), and its
- * per-request work was about 4 % of the run's CPU profile; the target of 1.15× the bare node:https
- * floor leaves no room for either. Failures are Node's own errors with their `code`s (ECONNRESET,
- * ECONNREFUSED, the TLS verification codes), plus the codes below for what is decided here.
+ * Failures leave here as Node's own errors with their `code`s (ECONNRESET, ECONNREFUSED, the TLS
+ * verification codes), unwrapped from axios's, plus a RequestFailure for what is decided here, so
+ * the transport maps one set of codes whatever the HTTP client.
+ *
+ * Cost, measured for issue 14 (Node 20, 2 cores): importing axios takes about as much CPU as Node's
+ * own start-up. It is imported only by the transport, which a run loads when it first needs QRS,
+ * so `--help` and usage errors never pay for it.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Agent } from 'node:https';
-import { request } from 'node:https';
-import type { ClientRequest, IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import axios, { AxiosError } from 'axios';
 
 export interface HttpsRequestOptions {
   host: string;
@@ -36,10 +40,12 @@ export interface RawResponse {
   body: string;
 }
 
-/** A failure decided here rather than by Node: ETIMEDOUT, ECANCELED, ETOOLARGE, EDECOMPRESS. */
+type FailureCode = 'ETIMEDOUT' | 'ECANCELED' | 'ETOOLARGE' | 'EDECOMPRESS' | 'ECONNRESET';
+
+/** A failure decided here rather than by Node: ETIMEDOUT, ECANCELED, ETOOLARGE, EDECOMPRESS, ECONNRESET. */
 export class RequestFailure extends Error {
   constructor(
-    readonly code: 'ETIMEDOUT' | 'ECANCELED' | 'ETOOLARGE' | 'EDECOMPRESS',
+    readonly code: FailureCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -48,76 +54,75 @@ export class RequestFailure extends Error {
   }
 }
 
-function decoder(res: IncomingMessage, method: string): Readable {
-  const status = res.statusCode ?? 0;
-  if (method === 'HEAD' || status === 204 || status === 304 || res.headers['content-length'] === '0') return res;
-  switch ((res.headers['content-encoding'] ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return res.pipe(createGunzip());
-    case 'deflate':
-      return res.pipe(createInflate());
-    case 'br':
-      return res.pipe(createBrotliDecompress());
-    default:
-      return res;
+const client = axios.create({
+  responseType: 'text',
+  // The body is decoded by the callers (decode.ts), which say what is wrong with it.
+  transformResponse: [(data: unknown) => data],
+  // Every status is an answer; the transport decides which ones are errors.
+  validateStatus: () => true,
+  maxRedirects: 0,
+  proxy: false,
+  decompress: true,
+});
+
+export async function httpsRequest(options: HttpsRequestOptions): Promise<RawResponse> {
+  const { signal } = options;
+  if (signal?.aborted) throw new RequestFailure('ECANCELED', 'the request was cancelled before it was sent');
+  // Node refuses a header it cannot send (ERR_INVALID_CHAR) by throwing where axios does not catch
+  // it, and the request would then wait for its timeout: checked here, before anything is sent.
+  for (const [name, value] of Object.entries(options.headers)) {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  }
+  const whole = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    whole.abort();
+  }, options.timeoutMs);
+  const cancel = (): void => whole.abort();
+  signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    const res = await client.request<unknown>({
+      url: `https://${urlHost(options.host)}:${options.port}${options.path}`,
+      method: options.method,
+      headers: options.headers,
+      httpsAgent: options.agent,
+      maxContentLength: options.maxBytes,
+      signal: whole.signal,
+    });
+    return { status: res.status, body: typeof res.data === 'string' ? res.data : '' };
+  } catch (err) {
+    throw unwrap(err, timedOut, options);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', cancel);
   }
 }
 
-export function httpsRequest(options: HttpsRequestOptions): Promise<RawResponse> {
-  const { signal } = options;
-  if (signal?.aborted) return Promise.reject(new RequestFailure('ECANCELED', 'the request was cancelled before it was sent'));
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let req: ClientRequest | undefined;
-    const finish = (error: unknown, response?: RawResponse): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (error === undefined && response !== undefined) {
-        resolve(response);
-        return;
-      }
-      req?.destroy();
-      reject(error);
-    };
-    const onAbort = (): void => finish(new RequestFailure('ECANCELED', 'the request was cancelled'));
-    const timer = setTimeout(() => finish(new RequestFailure('ETIMEDOUT', `no complete answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+/** axios's error turned into the Node error under it, or into a RequestFailure. */
+function unwrap(err: unknown, timedOut: boolean, options: HttpsRequestOptions): unknown {
+  if (timedOut) return new RequestFailure('ETIMEDOUT', `no complete answer within ${options.timeoutMs} ms`, { cause: err });
+  if (axios.isCancel(err)) return new RequestFailure('ECANCELED', 'the request was cancelled', { cause: err });
+  if (!(err instanceof AxiosError)) return err;
+  if (err.code === AxiosError.ERR_BAD_RESPONSE && /maxContentLength/.test(err.message)) {
+    return new RequestFailure('ETOOLARGE', `the answer is larger than ${options.maxBytes} bytes`, { cause: err });
+  }
+  const cause: unknown = err.cause;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    const detail = cause instanceof Error ? cause.message : code;
+    return new RequestFailure('EDECOMPRESS', `the answer could not be decompressed: ${detail}`, { cause });
+  }
+  if (cause instanceof Error) return cause;
+  // The connection closed in the middle of the body ('stream has been aborted').
+  if (err.code === AxiosError.ERR_BAD_RESPONSE && err.response !== undefined) {
+    return new RequestFailure('ECONNRESET', `the connection closed in the middle of the answer (${err.message})`, { cause: err });
+  }
+  return err;
+}
 
-    const onResponse = (res: IncomingMessage): void => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const body = decoder(res, options.method);
-      // A connection lost in the middle of the body: Node's 'aborted' error, code ECONNRESET.
-      res.on('error', (err) => finish(err));
-      if (body !== res) {
-        body.on('error', (err) => finish(new RequestFailure('EDECOMPRESS', `the answer could not be decompressed: ${err.message}`, { cause: err })));
-      }
-      body.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBytes) {
-          body.destroy();
-          finish(new RequestFailure('ETOOLARGE', `the answer is larger than ${options.maxBytes} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      body.on('end', () => {
-        const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-        finish(undefined, { status: res.statusCode ?? 0, body: text });
-      });
-    };
-    const { host: hostname, port, method, path, headers, agent } = options;
-    try {
-      req = request({ hostname, port, method, path, headers, agent }, onResponse);
-    } catch (err) {
-      // Node refuses some requests before sending them (a header it cannot send, for one).
-      finish(err);
-      return;
-    }
-    req.on('error', (err) => finish(err));
-    req.end();
-  });
+/** An IPv6 address in brackets, as a URL needs it; axios takes them off again. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -83,7 +83,7 @@ describe('npm run build:sea', () => {
     // esbuild marks each bundled module with a "// node_modules/<package>/<file>" comment.
     const bundled = new Set([...bundle.matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => packageRoot(m[1] as string)));
     assert.ok(bundled.size > 20, `packages found in the bundle: ${bundled.size}`);
-    for (const path of ['node_modules/commander', 'node_modules/inquirer', 'node_modules/yargs-parser', 'node_modules/cli-table3']) {
+    for (const path of ['node_modules/axios', 'node_modules/winston', 'node_modules/commander', 'node_modules/inquirer', 'node_modules/yargs-parser', 'node_modules/cli-table3']) {
       assert.ok(bundled.has(path), `${path} is bundled`);
     }
     const sections = notices.split(/\n-{78}\n/);

@@ -70,7 +70,7 @@ async function bundle(version: string): Promise<string[]> {
     entryPoints: [join(root, 'src/bin/ctrl-q.ts')],
     outfile: SEA.bundle,
     bundle: true,
-    platform: 'node', // Node builds of the packages (their Node entry points, Node's built-in modules)
+    platform: 'node', // Node builds of the packages (axios's http adapter, their Node entry points, Node's built-in modules)
     target: 'node20',
     format: 'cjs',
     define: { __CTRLQ_VERSION__: JSON.stringify(version), 'import.meta.url': 'importMetaUrl' },
