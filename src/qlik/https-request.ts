@@ -19,6 +19,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Agent } from 'node:https';
 import axios, { AxiosError } from 'axios';
+import { formatHost } from './paths.js';
 
 export interface HttpsRequestOptions {
   host: string;
@@ -84,7 +85,7 @@ export async function httpsRequest(options: HttpsRequestOptions): Promise<RawRes
   signal?.addEventListener('abort', cancel, { once: true });
   try {
     const res = await client.request<unknown>({
-      url: `https://${urlHost(options.host)}:${options.port}${options.path}`,
+      url: `https://${formatHost(options.host)}:${options.port}${options.path}`,
       method: options.method,
       headers: options.headers,
       httpsAgent: options.agent,
@@ -120,9 +121,4 @@ function unwrap(err: unknown, timedOut: boolean, options: HttpsRequestOptions): 
     return new RequestFailure('ECONNRESET', `the connection closed in the middle of the answer (${err.message})`, { cause: err });
   }
   return err;
-}
-
-/** An IPv6 address in brackets, as a URL needs it; axios takes them off again. */
-function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

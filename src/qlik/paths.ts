@@ -48,9 +48,14 @@ const HOST_NAME = /^[A-Za-z0-9_-]{1,63}(\.[A-Za-z0-9_-]{1,63})*\.?$/;
  * of a URL: `evil@127.0.0.9` would make `evil` a user name and send the request (certificate and all)
  * to 127.0.0.9, `127.0.0.9#x` would go to port 443, and `/`, `?`, `\`, `:` or whitespace change the
  * URL in other ways. An IPv6 address is accepted without brackets, as QRS stores it: it is checked as
- * a whole by the IP parser, and bracketed only when the URL is built (transport.ts formatHost).
+ * a whole by the IP parser, and bracketed only where it is written before a port (formatHost below).
  */
 export function isHostNameOrAddress(host: string): boolean {
   if (isIP(host) !== 0) return !host.includes('%'); // no IPv6 zone id: `%` has a meaning in URLs
   return host.length <= 253 && HOST_NAME.test(host);
+}
+
+/** A host as it is written before `:port`, in a URL or a message: an IPv6 address in brackets. */
+export function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
