@@ -5,13 +5,14 @@
  * errors whose messages say what to do. The requests themselves: https-request.ts; what a failure
  * means: failures.ts.
  */
-import { Agent } from 'node:https';
+import type { Agent } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { QlikApiError, type QlikService, type RequestInfo } from '../errors.js';
 import type { Log } from '../io/logger.js';
 import { failureError, persistentResetError, statusError } from './failures.js';
 import { httpsRequest } from './https-request.js';
 import { formatHost } from './paths.js';
+import { ResumingAgent } from './resuming-agent.js';
 import { shown } from '../safe-text.js';
 import type { TlsMaterial } from './tls.js';
 
@@ -97,7 +98,7 @@ export class QlikTransport {
     const key = `${host}:${port}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = new Agent({
+      agent = new ResumingAgent({
         keepAlive: true,
         secureContext: this.options.tls.secureContext(),
         rejectUnauthorized: this.options.secure,

@@ -72,3 +72,23 @@ describe('--concurrency is per proxy node, --max-concurrency caps all nodes toge
     });
   }
 });
+
+describe('connections to one host after the first resume its TLS session', () => {
+  it('session-get: one full handshake per host (QRS and each node), every other connection resumed', async () => {
+    // Held long enough that each node's lists all need a connection of their own.
+    sim.setLatency(1000);
+    freshCount();
+    try {
+      const result = await runCli(getArgs(sim.cliArgs(), '--concurrency', '2', '--timeout', '30'));
+      assert.equal(result.code, 0, result.stderr);
+      // The session-delete test above may have run first: what the site has now is what is listed.
+      assert.equal((JSON.parse(result.stdout) as unknown[]).length, sim.sessionCount());
+    } finally {
+      sim.setLatency(0);
+    }
+    assert.equal(sim.stats.peakPerNode, 2, 'two lists on each node at once: two connections to each');
+    const hosts = 1 + sim.nodes.length;
+    assert.equal(sim.stats.tlsHandshakes - sim.stats.tlsResumed, hosts, `${sim.stats.tlsHandshakes} handshakes, ${sim.stats.tlsResumed} resumed`);
+    assert.ok(sim.stats.tlsResumed >= sim.nodes.length, `${sim.stats.tlsResumed} resumed`);
+  });
+});

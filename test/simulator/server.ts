@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { sendGzipBomb, sendTrickle } from './body-faults.js';
 import { FaultBook, holdWhileOpen, malform } from './faults.js';
 import {
@@ -88,7 +89,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   };
   let quirks: QrsQuirks = {};
   const requests: RequestLogEntry[] = [];
-  const stats: SimStats = { peakConcurrent: 0, inFlight: 0, qpsRequests: 0, peakPerNode: 0 };
+  const stats: SimStats = { peakConcurrent: 0, inFlight: 0, qpsRequests: 0, peakPerNode: 0, tlsHandshakes: 0, tlsResumed: 0 };
   const inFlightByNode = new Map<string, number>();
   const faults = new FaultBook();
 
@@ -104,6 +105,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     l.server.on('connection', (s: Socket) => {
       l.sockets.add(s);
       s.once('close', () => l.sockets.delete(s));
+    });
+    l.server.on('secureConnection', (s: TLSSocket) => {
+      stats.tlsHandshakes++;
+      if (s.isSessionReused()) stats.tlsResumed++;
     });
     l.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       handle(target, req, res).catch((err: unknown) => {
@@ -288,6 +293,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       stats.peakConcurrent = stats.inFlight;
       stats.peakPerNode = Math.max(0, ...inFlightByNode.values());
       stats.qpsRequests = 0;
+      stats.tlsHandshakes = 0;
+      stats.tlsResumed = 0;
     },
     clearRequests() {
       requests.length = 0;

@@ -95,6 +95,9 @@ export interface SimStats {
   qpsRequests: number;
   /** Highest number of QPS requests in flight at once on any one node. */
   peakPerNode: number;
+  /** TLS handshakes completed (QRS and QPS), and how many of them resumed an earlier session. */
+  tlsHandshakes: number;
+  tlsResumed: number;
 }
 
 /** QRS answers that do not fit the question (issues 11 and 12); each is off unless set. */

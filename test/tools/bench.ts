@@ -18,7 +18,8 @@
  * node:https; the bench checks that both outputs are identical.
  *
  * Environment: BENCH_RUNS (runs of each side, default 5, at least 3), BENCH_NODE (another node
- * binary for the CLI and the floor, e.g. a Node 24 to see the compile cache at work).
+ * binary for the CLI and the floor, e.g. a Node 24 to see the compile cache at work), BENCH_ONLY
+ * (workloads to run, e.g. `P1,P4`; all by default).
  */
 import { fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -34,11 +35,15 @@ import type { BenchSite, SimCommand, SimInfo, SimReply, SimStatsReply } from './
 const GNU_TIME = '/usr/bin/time';
 const RUNS = Math.max(3, Number(process.env.BENCH_RUNS ?? 5) || 5);
 const NODE = process.env.BENCH_NODE ?? process.execPath;
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((w) => w.trim().toUpperCase()).filter((w) => w !== '');
+const wanted = (workload: string): boolean => ONLY.length === 0 || ONLY.includes(workload);
 
 interface Run {
   code: number | null;
   wallMs: number;
   peakRssMb?: number;
+  /** User + system CPU time of the process (GNU time): less sensitive to other load than wall time. */
+  cpuMs?: number;
   stdoutHash: string;
   stdoutBytes: number;
   stderr: string;
@@ -48,7 +53,7 @@ interface Run {
 function run(argv: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const useTime = existsSync(GNU_TIME);
-    const [command, ...args] = useTime ? [GNU_TIME, '-f', '@@rss=%M', ...argv] : [...argv];
+    const [command, ...args] = useTime ? [GNU_TIME, '-f', '@@rss=%M cpu=%U+%S', ...argv] : [...argv];
     if (command === undefined) throw new Error('no command');
     const hash = createHash('sha256');
     let stdoutBytes = 0;
@@ -63,8 +68,10 @@ function run(argv: readonly string[], env: Record<string, string> = {}): Promise
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const rss = /@@rss=(\d+)/.exec(stderr);
-      resolve({ code, wallMs, stdoutBytes, stdoutHash: hash.digest('hex'), stderr, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined });
+      const rss = /@@rss=(\d+) cpu=([\d.]+)\+([\d.]+)/.exec(stderr);
+      const peakRssMb = rss ? Number(rss[1]) / 1024 : undefined;
+      const cpuMs = rss ? (Number(rss[2]) + Number(rss[3])) * 1000 : undefined;
+      resolve({ code, wallMs, stdoutBytes, stdoutHash: hash.digest('hex'), stderr, peakRssMb, cpuMs });
     });
   });
 }
@@ -115,6 +122,8 @@ const mb = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.to
 const min = (runs: readonly Run[]): Run => runs.reduce((x, y) => (x.wallMs <= y.wallMs ? x : y));
 const maxRss = (runs: readonly Run[]): number | undefined =>
   runs.every((r) => r.peakRssMb !== undefined) ? Math.max(...runs.map((r) => r.peakRssMb as number)) : undefined;
+const minCpu = (runs: readonly Run[]): string =>
+  runs.every((r) => r.cpuMs !== undefined) ? `${Math.min(...runs.map((r) => r.cpuMs as number)).toFixed(0)} ms` : 'n/a';
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 interface Line {
@@ -183,6 +192,7 @@ async function listing(sim: SimProcess, floorJs: string, { name, site, latencyMs
     extra: `${info.sessions} sessions, ${stats.requests / (2 * RUNS)} requests a run, ${(best.stdoutBytes / 1e6).toFixed(1)} MB out, output ${same ? 'identical to the floor' : 'DIFFERENT from the floor'}; peak in flight ${stats.peakConcurrent} (${stats.peakPerNode} on one node)`,
   });
   console.log(`      ctrl-q runs: ${cq.map((r) => s(r.wallMs)).join(', ')}; floor runs: ${fl.map((r) => s(r.wallMs)).join(', ')}`);
+  console.log(`      CPU (user + system, least of the runs): ctrl-q ${minCpu(cq)}, floor ${minCpu(fl)}`);
 }
 
 async function deleting(sim: SimProcess): Promise<void> {
@@ -219,6 +229,7 @@ async function startup(): Promise<void> {
     floor: `node -e 0 ${s(min(bare).wallMs)} (median ${s(median(bare))})`,
     ratio: min(cq).wallMs / min(bare).wallMs,
     target: 1.6,
+    extra: `CPU (user + system, least of the runs): ctrl-q ${minCpu(cq)}, node -e 0 ${minCpu(bare)}`,
   });
 }
 
@@ -268,14 +279,16 @@ async function main(): Promise<void> {
   try {
     const floorJs = await floorProgram(dir);
     const p1 = { site: { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 5 }, latencyMs: 20 };
-    await listing(sim, floorJs, { name: 'P1 session-get, 34 virtual proxies × 4 nodes, 20 ms a request, JSON', ...p1, target: 1.15 });
-    // The same with the floor's 16 requests in flight in all: what ctrl-q's own work costs.
-    await listing(sim, floorJs, { name: 'P1 at the floor\'s 16 in flight (--max-concurrency 16)', ...p1, args: ['--max-concurrency', '16'] });
+    if (wanted('P1')) {
+      await listing(sim, floorJs, { name: 'P1 session-get, 34 virtual proxies × 4 nodes, 20 ms a request, JSON', ...p1, target: 1.15 });
+      // The same with the floor's 16 requests in flight in all: what ctrl-q's own work costs.
+      await listing(sim, floorJs, { name: 'P1 at the floor\'s 16 in flight (--max-concurrency 16)', ...p1, args: ['--max-concurrency', '16'] });
+    }
     const p2 = { site: { virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 750 }, latencyMs: 0 };
-    await listing(sim, floorJs, { name: 'P2 session-get, ~102,000 sessions, no latency, JSON', ...p2, target: 1.15, rssTarget: 200 });
-    await deleting(sim);
-    await startup();
-    await fanOut(sim);
+    if (wanted('P2')) await listing(sim, floorJs, { name: 'P2 session-get, ~102,000 sessions, no latency, JSON', ...p2, target: 1.15, rssTarget: 200 });
+    if (wanted('P3')) await deleting(sim);
+    if (wanted('P4')) await startup();
+    if (wanted('P6')) await fanOut(sim);
   } finally {
     await sim.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
