@@ -600,12 +600,13 @@ describe('QlikTransport: cancellation through the AbortSignal', () => {
     assert.equal(server.requests.length, 1);
   });
 
-  it('aborted during the back-off before a retry: no further attempt', async () => {
+  // A minute's delay and a 20 s guard against a hang: the test passes only if the abort cuts it short.
+  it('aborted during the back-off before a retry: no further attempt', { timeout: 20_000 }, async () => {
     const controller = new AbortController();
     const server = await startServer({ handler: (_req, res) => res.writeHead(503).end() });
-    // A minute's delay: the test ends only if the abort cuts it short.
+    // The retry is announced just before the back-off starts: abort once it has.
     const log = recordingLog((level, message) => {
-      if (level === 'verbose' && message.includes('retrying in')) controller.abort();
+      if (level === 'verbose' && message.includes('retrying in')) setImmediate(() => controller.abort());
     });
     await failsWith(transport({ log, retryDelayMs: 60_000 }).request(get(server, { signal: controller.signal })), cancelled(server.port));
     assert.equal(server.requests.length, 1);
