@@ -551,7 +551,7 @@ describe('QlikTransport: TLS failures → AuthError, exit 4, never retried', () 
 
   it(
     'TLS 1.2: a client certificate refused with an alert (Node reports EPROTO "tlsv1 alert unknown ca")',
-    { todo: 'transport.ts maps only ERR_SSL_* codes to exit 4; under TLS 1.2 the same refusal arrives as EPROTO and ends as exit 1' },
+    { todo: 'src/qlik/failures.ts maps only ERR_SSL_* codes to exit 4; under TLS 1.2 the same refusal arrives as EPROTO and ends as exit 1' },
     async () => {
       const server = await startOpensslServer('-tls1_2');
       await assert.rejects(transport({ client: { cert: foreign.paths.client, key: foreign.paths.clientKey } }).request(get(server)), (err: unknown) => {
