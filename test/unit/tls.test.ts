@@ -84,6 +84,11 @@ describe('loadTlsMaterial: each file that cannot be used, with its exact message
   const cases: [string, () => Partial<CertificateFiles>, () => string][] = [
     ['a missing certificate', () => ({ certFile: join(dir, 'none.pem') }), () => `--auth-cert-file: file not found: ${join(dir, 'none.pem')}`],
     ['a folder as certificate', () => ({ certFile: dir }), () => `--auth-cert-file: ${dir} is not a file`],
+    [
+      'a certificate path that goes through a file',
+      () => ({ certFile: join(certs.paths.client, 'x') }),
+      () => `--auth-cert-file: cannot read ${join(certs.paths.client, 'x')}: ENOTDIR: not a directory, stat '${join(certs.paths.client, 'x')}'`,
+    ],
     ['text as certificate', () => ({ certFile: join(dir, 'text.txt') }), () => `--auth-cert-file: ${join(dir, 'text.txt')} is not a PEM certificate`],
     ['a corrupt PEM certificate', () => ({ certFile: join(dir, 'corrupt.pem') }), () => `--auth-cert-file: ${join(dir, 'corrupt.pem')} is not a valid PEM certificate`],
     ['a corrupt root', () => ({ rootCertFile: join(dir, 'corrupt.pem') }), () => `--auth-root-cert-file: ${join(dir, 'corrupt.pem')} is not a valid PEM certificate`],
