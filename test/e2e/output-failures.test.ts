@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, deleteArgs, getArgs, runCli } from '../helpers/cli.js';
+import { BIN, coverageEnv, deleteArgs, getArgs, runCli } from '../helpers/cli.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 
@@ -48,7 +48,7 @@ function runWith(args: string[], out: { stdout: 'pipe' | 'closed' | string; stde
   const fd = out.stdout === 'pipe' || out.stdout === 'closed' ? undefined : openSync(out.stdout, 'w');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '' },
+      env: { PATH: process.env.PATH ?? '', ...coverageEnv() },
       stdio: ['ignore', fd ?? 'pipe', 'pipe'],
     });
     if (fd !== undefined) closeSync(fd);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, deleteArgs, getArgs, runCli, runProgram, type CliResult } from '../helpers/cli.js';
+import { BIN, coverageEnv, deleteArgs, getArgs, runCli, runProgram, type CliResult } from '../helpers/cli.js';
 import { parseReport } from '../helpers/delete-report.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
@@ -156,7 +156,7 @@ describe('--from-json', () => {
     const node = quote(process.execPath);
     const get = [node, quote(BIN), ...getArgs(sim.cliArgs(), '--session-virtual-proxy', 'finance').map(quote)].join(' ');
     const del = [node, quote(BIN), ...deleteArgs(sim.cliArgs(), '--from-json', '-', '--yes', '--output-format', 'json').map(quote)].join(' ');
-    const result = await runProgram('/bin/sh', ['-c', `${get} | ${del}`], { env: { PATH: process.env.PATH ?? '' } });
+    const result = await runProgram('/bin/sh', ['-c', `${get} | ${del}`], { env: { PATH: process.env.PATH ?? '', ...coverageEnv() } });
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(parseReport(result.stdout).deleted.map((e) => e.sessionId).sort(), [T1, T2, 't1-dev1'].sort());
     assert.equal(sim.sessionCount({ prefix: 'finance' }), 0);

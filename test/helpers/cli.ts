@@ -3,9 +3,14 @@
  * runs in the test's own process and must keep serving while the CLI runs.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { BIN, staleBuildMessage } from './build.js';
 
-export const BIN = fileURLToPath(new URL('../../dist/bin/ctrl-q.js', import.meta.url));
+export { BIN };
+
+// The end-to-end tests run dist/, so a dist/ older than src/ would test yesterday's code: every test
+// file that runs the CLI imports this module, and it refuses to start on a stale build.
+const stale = staleBuildMessage();
+if (stale !== undefined) throw new Error(`${stale}: run \`npm run build\` first (npm test does)`);
 
 export interface CliResult {
   code: number | null;
@@ -24,8 +29,17 @@ export interface CliRunOptions {
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
 }
 
+/**
+ * Under `npm test`, c8 sets NODE_V8_COVERAGE: every CLI the tests start writes its coverage there
+ * too, so the end-to-end tests count. Empty when coverage is not being collected.
+ */
+export function coverageEnv(): Record<string, string> {
+  const dir = process.env.NODE_V8_COVERAGE;
+  return dir === undefined ? {} : { NODE_V8_COVERAGE: dir };
+}
+
 export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env, ...coverageEnv() };
   return runProgram(process.execPath, [BIN, ...args], { ...options, env });
 }
 

@@ -3,7 +3,7 @@
  * the prompts: keys typed go to the terminal once the question is on the screen.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN } from './cli.js';
+import { BIN, coverageEnv } from './cli.js';
 
 const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 // eslint-disable-next-line no-control-regex
@@ -34,7 +34,7 @@ export function startCommandInPty(command: readonly string[], options: PtyOption
   // replaced by the program, so the keys and Ctrl-C reach it alone (a shell waiting for it, dash for
   // one, would die of the SIGINT itself and hide the program's exit code).
   const line = `stty cols 200 rows 50; exec ${command.map(quote).join(' ')}`;
-  const env = options.env ?? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' };
+  const env = { ...(options.env ?? { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' }), ...coverageEnv() };
   const child = spawn('script', ['-qefc', line, '/dev/null'], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let errors = '';

@@ -29,7 +29,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BIN } from '../helpers/cli.js';
+import { BIN } from '../helpers/build.js';
 import type { BenchSite, SimCommand, SimInfo, SimReply, SimStatsReply } from './bench-sim.js';
 
 const GNU_TIME = '/usr/bin/time';

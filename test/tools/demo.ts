@@ -3,42 +3,20 @@
  * `ctrl-q qseow session-get --output-format table` against it, and stops the simulator.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN } from '../helpers/cli.js';
+import { BIN, ROOT, staleBuildMessage } from '../helpers/build.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator } from '../simulator/server.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function needsBuild(): boolean {
-  try {
-    return statSync(BIN).mtimeMs < newestMtime(join(root, 'src'));
-  } catch {
-    return true;
-  }
-}
-
 function run(command: string, args: string[], stdio: 'inherit' | 'pipe' = 'inherit'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio });
+    const child = spawn(command, args, { cwd: ROOT, stdio });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
   });
 }
 
 async function main(): Promise<number> {
-  if (needsBuild()) {
+  if (staleBuildMessage() !== undefined) {
     process.stderr.write('Building ctrl-q (npm run build)...\n');
     const code = await run('npm', ['run', '--silent', 'build']);
     if (code !== 0) return code;

@@ -84,6 +84,11 @@ describe('loadTlsMaterial: each file that cannot be used, with its exact message
   const cases: [string, () => Partial<CertificateFiles>, () => string][] = [
     ['a missing certificate', () => ({ certFile: join(dir, 'none.pem') }), () => `--auth-cert-file: file not found: ${join(dir, 'none.pem')}`],
     ['a folder as certificate', () => ({ certFile: dir }), () => `--auth-cert-file: ${dir} is not a file`],
+    [
+      'a certificate path that goes through a file',
+      () => ({ certFile: join(certs.paths.client, 'x') }),
+      () => `--auth-cert-file: cannot read ${join(certs.paths.client, 'x')}: ENOTDIR: not a directory, stat '${join(certs.paths.client, 'x')}'`,
+    ],
     ['text as certificate', () => ({ certFile: join(dir, 'text.txt') }), () => `--auth-cert-file: ${join(dir, 'text.txt')} is not a PEM certificate`],
     ['a corrupt PEM certificate', () => ({ certFile: join(dir, 'corrupt.pem') }), () => `--auth-cert-file: ${join(dir, 'corrupt.pem')} is not a valid PEM certificate`],
     ['a corrupt root', () => ({ rootCertFile: join(dir, 'corrupt.pem') }), () => `--auth-root-cert-file: ${join(dir, 'corrupt.pem')} is not a valid PEM certificate`],
@@ -123,6 +128,8 @@ describe('loadTlsMaterial: each file that cannot be used, with its exact message
     const child = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
+      // nobody may not write to the coverage folder of an `npm test` run as root.
+      env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_V8_COVERAGE')),
     });
     // A checkout in a folder only root may enter (mktemp -d makes 0700 folders) cannot be run as nobody.
     if (child.status !== 0 && /Cannot find package 'tsx'|EACCES/.test(child.stderr)) {
