@@ -51,6 +51,9 @@ const UNTRUSTED_CERT_CODES = [
 const CLIENT_CERT_HINT =
   'The client certificate was refused: use client.pem and client_key.pem exported from this site (--auth-cert-file, --auth-cert-key-file).';
 
+/** OpenSSL's words for a server's alert that refuses the client's certificate. */
+const CERT_ALERT = /alert (unknown ca|bad certificate|certificate required|certificate unknown|certificate revoked|certificate expired|unsupported certificate|access denied|handshake failure)/i;
+
 const RULES: readonly Rule[] = [
   {
     matches: codes('ECANCELED'),
@@ -154,6 +157,16 @@ const RULES: readonly Rule[] = [
     error: (f) =>
       new AuthError(`${f.info.service} at ${f.endpoint} rejected the TLS connection (${f.code})`, f.info, {
         code: f.code,
+        cause: f.err,
+        hint: CLIENT_CERT_HINT,
+      }),
+  },
+  {
+    // Under TLS 1.2 the same refusal reaches Node as EPROTO, the alert only named in the message.
+    matches: (f) => CERT_ALERT.test(f.message),
+    error: (f) =>
+      new AuthError(`${f.info.service} at ${f.endpoint} rejected the TLS connection (TLS alert "${(CERT_ALERT.exec(f.message)?.[1] ?? '').toLowerCase()}")`, f.info, {
+        code: f.code ?? 'EPROTO',
         cause: f.err,
         hint: CLIENT_CERT_HINT,
       }),

@@ -549,18 +549,16 @@ describe('QlikTransport: TLS failures → AuthError, exit 4, never retried', () 
     });
   });
 
-  it(
-    'TLS 1.2: a client certificate refused with an alert (Node reports EPROTO "tlsv1 alert unknown ca")',
-    { todo: 'src/qlik/failures.ts maps only ERR_SSL_* codes to exit 4; under TLS 1.2 the same refusal arrives as EPROTO and ends as exit 1' },
-    async () => {
-      const server = await startOpensslServer('-tls1_2');
-      await assert.rejects(transport({ client: { cert: foreign.paths.client, key: foreign.paths.clientKey } }).request(get(server)), (err: unknown) => {
-        assert.ok(err instanceof AuthError, `an AuthError, got ${String(err)}`);
-        assert.equal(err.exitCode, 4);
-        return true;
-      });
-    },
-  );
+  it('TLS 1.2: a client certificate refused with an alert (Node reports EPROTO "tlsv1 alert unknown ca")', async () => {
+    const server = await startOpensslServer('-tls1_2');
+    await failsWith(transport({ client: { cert: foreign.paths.client, key: foreign.paths.clientKey } }).request(get(server)), {
+      class: AuthError,
+      exitCode: 4,
+      code: 'EPROTO',
+      message: `QRS at 127.0.0.1:${server.port} rejected the TLS connection (TLS alert "unknown ca")`,
+      hint: 'The client certificate was refused: use client.pem and client_key.pem exported from this site (--auth-cert-file, --auth-cert-key-file).',
+    });
+  });
 
   it('the site client certificate is accepted by that same server', async () => {
     const server = await startOpensslServer('-tls1_3');
