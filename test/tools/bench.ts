@@ -12,6 +12,7 @@
  *   P2  session-get, ~102,000 sessions, no latency, JSON (+ peak RSS)       against the floor
  *   P3  session-delete of 1,000 sessions, 20 ms a request                  against the serial cost
  *   P4  ctrl-q --help                                                      against node -e 0
+ *   P5  importing axios, winston, commander in a bare Node                 against importing node:os
  *   P6  session-get, 8 nodes × 30 virtual proxies, 150 ms a request        against the serial cost
  *
  * The floor (test/tools/bench-floor.ts) prints the same bytes as ctrl-q's JSON with bare
@@ -233,6 +234,32 @@ async function startup(): Promise<void> {
   });
 }
 
+/**
+ * What the packages a run loads cost on their own, each imported by a bare Node (CPU and wall time,
+ * least of the runs, less those of importing a built-in module the same way, so that the ES module
+ * loader's own start is not counted): the part of P1's and P2's distance to the floor that
+ * comes with the packages the design card fixes, whatever ctrl-q does.
+ */
+async function packageCosts(): Promise<void> {
+  const importing = (specifier: string): Promise<Run> => run([NODE, '--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`]);
+  const runs = Math.max(10, RUNS);
+  const bare: Run[] = [];
+  const parts = ['axios', 'winston', 'commander'] as const;
+  const each = new Map<string, Run[]>(parts.map((p) => [p, []]));
+  for (let i = 0; i < runs; i++) {
+    bare.push(await importing('node:os'));
+    for (const part of parts) each.get(part)?.push(await importing(part));
+  }
+  const cpu = (rs: readonly Run[]): number => Math.min(...rs.map((r) => r.cpuMs ?? NaN));
+  const wall = (rs: readonly Run[]): number => min(rs).wallMs;
+  console.log(`P5 package imports, over importing node:os (${s(wall(bare))}, CPU ${cpu(bare).toFixed(0)} ms), least of ${runs} runs:`);
+  for (const part of parts) {
+    const rs = each.get(part) ?? [];
+    checkExits(`import ${part}`, rs);
+    console.log(`   ${part}: +${(wall(rs) - wall(bare)).toFixed(0)} ms wall, +${(cpu(rs) - cpu(bare)).toFixed(0)} ms CPU`);
+  }
+}
+
 async function fanOut(sim: SimProcess): Promise<void> {
   const latencyMs = 150;
   const info = await sim.start({ virtualProxies: 30, nodes: 8, sessionsPerVpPerNode: 5, partialLinks: 9 }, latencyMs);
@@ -288,6 +315,7 @@ async function main(): Promise<void> {
     if (wanted('P2')) await listing(sim, floorJs, { name: 'P2 session-get, ~102,000 sessions, no latency, JSON', ...p2, target: 1.15, rssTarget: 200 });
     if (wanted('P3')) await deleting(sim);
     if (wanted('P4')) await startup();
+    if (wanted('P5')) await packageCosts();
     if (wanted('P6')) await fanOut(sim);
   } finally {
     await sim.stop().catch(() => undefined);
