@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,19 +206,35 @@ describe('session-get fault matrix', () => {
   }
   const centralRows = 5;
 
+  // Each fault's reason, exactly, for the finance pair on dev1 (`at` is dev1's address and port).
   for (const [name, fault, reason] of [
-    ['node down', { kind: 'down' }, /connection refused/],
-    ['node answering 500', { kind: 'status', status: 500 }, /HTTP 500/],
-    ['node sending HTML', { kind: 'malformed', body: 'html' }, /answered with HTML/],
-    ['node sending truncated JSON', { kind: 'malformed', body: 'truncated' }, /not valid JSON/],
-    ['node resetting every connection', { kind: 'reset' }, /was reset|closed without an answer/],
+    ['node down', { kind: 'down' }, (at: string) => `cannot connect to QPS at ${at}: connection refused`],
+    ['node answering 500', { kind: 'status', status: 500 }, (at: string) => `QPS GET /qps/finance/session on ${at} failed: HTTP 500`],
+    ['node sending HTML', { kind: 'malformed', body: 'html' }, (at: string) => `QPS GET /qps/finance/session on ${at} answered with HTML`],
+    [
+      'node sending truncated JSON',
+      { kind: 'malformed', body: 'truncated' },
+      (at: string) => `QPS GET /qps/finance/session on ${at} answered with text that is not valid JSON`,
+    ],
+    // The simulator closes the socket without an answer. Node reports that as code ECONNRESET
+    // ("socket hang up"), so the transport's "was reset" path is taken, never "closed without an
+    // answer"; and as dev1 has not answered once in this run, the reset on every attempt is
+    // explained as a refused client certificate. Still a failure of one node: exit 3.
+    [
+      'node resetting every connection',
+      { kind: 'reset' },
+      (at: string) =>
+        `connection to QPS at ${at} was reset (GET /qps/finance/session) on every attempt, right after the TLS handshake: QPS most likely rejected the client certificate`,
+    ],
   ] as const) {
     it(`${name}: the other node's sessions in full, the failure named, exit 3`, async () => {
       const r = await withFault('dev1', fault);
       assert.equal(r.code, 3, r.stderr);
       assert.equal(rows(r).length, centralRows);
-      assert.match(r.stderr, /Could not get sessions for virtual proxy 'finance' on dev1/);
-      assert.match(r.stderr, reason);
+      const at = `127.0.0.3:${sim.node('dev1').port}`;
+      const lines = r.stderr.split('\n').filter((line) => line.startsWith('error: '));
+      assert.equal(lines[0], `error: Could not get sessions for virtual proxy 'finance' on dev1 (${at}): ${reason(at)}`);
+      assert.equal(lines.at(-1), 'error: sessions could not be read from 5 of 29 (virtual proxy, proxy service) pairs; the others are shown');
       noStack(r);
     });
   }
@@ -261,10 +277,83 @@ describe('session-get fault matrix', () => {
   it('client certificate from another CA: exit 4 with a hint', async () => {
     const foreign = generateForeignClientCert(join(dir, 'foreign2'));
     const r = await runCli(args({ '--auth-cert-file': foreign.paths.client, '--auth-cert-key-file': foreign.paths.clientKey }));
+    // The simulator is a Node.js TLS server: it checks the client certificate after the handshake
+    // and then closes the socket without a TLS alert, so the client sees only a reset, on every
+    // attempt, and the transport explains it as a refused certificate. (A server that sends an alert
+    // during the handshake instead, as OpenSSL's s_server does, takes the ERR_SSL_* path: "rejected
+    // the TLS connection"; that one is pinned in the test below.)
     assert.equal(r.code, 4, r.stderr);
-    assert.match(r.stderr, /rejected the TLS connection|was reset/);
-    noStack(r);
+    // The two first QRS reads go out together and the error of whichever fails first is shown: the
+    // same message, naming one of the two paths.
+    const refused = (path: string): string =>
+      `error: connection to QRS at 127.0.0.1:${sim.qrs.port} was reset (GET ${path}) on every attempt, right after the TLS handshake: QRS most likely rejected the client certificate\n` +
+      'Use client.pem and client_key.pem exported from this Qlik Sense site (--auth-cert-file, --auth-cert-key-file).\n';
+    assert.ok([refused('/qrs/virtualproxyconfig/full'), refused('/qrs/proxyservice/full')].includes(r.stderr), r.stderr);
   });
+
+  /**
+   * OpenSSL's s_server on an ephemeral loopback port, with the site's server certificate, refusing
+   * any client certificate the site's root did not sign: unlike a Node.js server it sends a TLS alert
+   * (48, unknown CA), as a server whose TLS library checks the certificate in the handshake does.
+   */
+  async function alertingServer(version: '-tls1_2' | '-tls1_3'): Promise<{ port: number; stop: () => void }> {
+    const p = sim.siteCerts.paths;
+    const server = spawn(
+      'openssl',
+      ['s_server', '-accept', '127.0.0.1:0', '-cert', p.server, '-key', p.serverKey, '-CAfile', p.root, '-Verify', '1', '-verify_return_error', version],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    server.stderr.resume();
+    let seen = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      server.on('error', reject);
+      server.on('exit', (code) => reject(new Error(`openssl s_server ended (${code}) before listening: ${seen}`)));
+      server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        seen += chunk;
+        const accept = /^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(seen);
+        if (accept) resolve(Number(accept[1]));
+      });
+    });
+    return { port, stop: () => server.kill() };
+  }
+
+  it('a server that refuses the client certificate with a TLS 1.3 alert: exit 4, "rejected the TLS connection"', async () => {
+    const foreign = generateForeignClientCert(join(dir, 'foreign-alert13'));
+    const server = await alertingServer('-tls1_3');
+    try {
+      const r = await runCli(args({ '--auth-cert-file': foreign.paths.client, '--auth-cert-key-file': foreign.paths.clientKey, '--qrs-port': String(server.port) }));
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(
+        r.stderr,
+        `error: QRS at 127.0.0.1:${server.port} rejected the TLS connection (ERR_SSL_TLSV1_ALERT_UNKNOWN_CA)\n` +
+          'The client certificate was refused: use client.pem and client_key.pem exported from this site (--auth-cert-file, --auth-cert-key-file).\n',
+      );
+    } finally {
+      server.stop();
+    }
+  });
+
+  // PRODUCT BUG (found by issue 15 item 3, left to the transport's owners): under TLS 1.2 the same
+  // alert reaches the client as code EPROTO with OpenSSL's own text ("write EPROTO …:tlsv1 alert
+  // unknown ca:…SSL alert number 48"), which toError() does not recognise: the run exits 1 with
+  // "QRS request to … failed: write EPROTO …" instead of 4 with the certificate hint. Windows Server
+  // 2016/2019, where Qlik Sense often runs, speak TLS 1.2 only. Marked todo so the suite stays green;
+  // drop the todo once fixed.
+  it(
+    'a server that refuses the client certificate with a TLS 1.2 alert: exit 4, "rejected the TLS connection"',
+    { todo: 'PRODUCT BUG: TLS 1.2 alert "unknown ca" arrives as EPROTO and exits 1, not 4' },
+    async () => {
+      const foreign = generateForeignClientCert(join(dir, 'foreign-alert12'));
+      const server = await alertingServer('-tls1_2');
+      try {
+        const r = await runCli(args({ '--auth-cert-file': foreign.paths.client, '--auth-cert-key-file': foreign.paths.clientKey, '--qrs-port': String(server.port) }));
+        assert.equal(r.code, 4, r.stderr);
+        assert.match(r.stderr, new RegExp(`^error: QRS at 127\\.0\\.0\\.1:${server.port} rejected the TLS connection \\(`));
+      } finally {
+        server.stop();
+      }
+    },
+  );
 
   it('a root that did not sign the server: exit 4 naming --auth-root-cert-file and --secure false; --secure false works with a warning', async () => {
     const foreign = generateForeignClientCert(join(dir, 'foreign3'));
