@@ -84,7 +84,7 @@ describe('session-delete: a node failing in the middle of a bulk delete', () => 
       assert.ok(state().has(keyOf('Central', 'finance', f.sessionId)), 'a refused delete leaves the session');
     }
     assert.equal((result.stderr.match(/error: Session ID "f500-\d" could not be deleted: .*HTTP 500/g) ?? []).length, 4, result.stderr);
-    assert.match(result.stderr, /Deleted 2 sessions/);
+    assert.match(result.stderr, /^Deleted 2 sessions$/m);
     assert.match(result.stderr, /^error: 4 of 6 sessions could not be deleted \(2 deleted, 0 not found\)$/m);
     assert.equal(deletesSent().length, 6, 'a 500 is not retried');
     assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'finance', id))), r, '500');
@@ -103,7 +103,9 @@ describe('session-delete: a node failing in the middle of a bulk delete', () => 
     assert.equal(r.deleted.length, 2);
     assert.equal(r.failed.length, 3);
     for (const f of r.failed) {
-      assert.match(f.reason ?? '', /connection to QPS at 127\.0\.0\.2:\d+ was (reset|closed without an answer)/);
+      // Central answered the listing, so a reset is a reset (not explained as a refused certificate);
+      // Node reports the closed socket as ECONNRESET, so it is never "closed without an answer".
+      assert.equal(f.reason, `connection to QPS at 127.0.0.2:${sim.node('Central').port} was reset (DELETE /qps/finance/session/${f.sessionId})`);
       const attempts = deletesSent().filter((d) => d.endsWith(`/session/${f.sessionId}`)).length;
       assert.equal(attempts, 3, `${f.sessionId}: one try and two retries`);
     }
@@ -183,7 +185,11 @@ describe('session-delete: a node failing in the middle of a bulk delete', () => 
     const r = report(result);
     assert.equal(r.deleted.length, 1);
     assert.equal(r.failed.length, 1);
-    assert.match(r.failed[0]?.reason ?? '', /QPS/);
+    // The DELETE after the first is answered with half its body: not valid JSON, so not confirmed.
+    assert.deepEqual(
+      r.failed.map((e) => [e.sessionId, e.reason]),
+      [['trunc-1', `QPS DELETE /qps/win/session/trunc-1 on 127.0.0.2:${sim.node('Central').port} answered with text that is not valid JSON`]],
+    );
     assertInvariant(beforeRun, new Set(ids.map((id) => keyOf('Central', 'win', id))), r, 'truncated');
   });
 });
@@ -450,7 +456,13 @@ describe('session-delete: randomized plans and faults', () => {
       if (fault === undefined) assert.equal(result.code, 0, `${context}\n${result.stderr}`);
       assertInvariant(beforeRun, plannedKeys, r, context);
       for (const d of deletesSent()) assert.ok(allowed.has(d), `${context}: DELETE outside the plan: ${d}`);
-      assert.equal(new Set(deletesSent()).size <= allowed.size, true, context);
+      // Each planned path at most three times (one try, two retries of a transient failure); and on
+      // exit 0, every planned path was requested (a session is gone only through its DELETE).
+      for (const path of allowed) {
+        const times = deletesSent().filter((d) => d === path).length;
+        assert.ok(times <= 3, `${context}: ${path} sent ${times} times`);
+      }
+      if (result.code === 0) assert.deepEqual(new Set(deletesSent()), allowed, context);
       tally.deleted += r?.deleted.length ?? 0;
       tally.failed += r?.failed.length ?? 0;
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { simRequest } from '../helpers/qlik-request.js';
+import { resetToScenario } from '../helpers/site.js';
 import { cloneScenario, loadScenario, type Scenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 
@@ -38,6 +39,9 @@ before(async () => {
   sim = await startSimulator({ scenario: scenarioWithDuplicates() });
 });
 after(() => sim.stop());
+// Every test starts from the scenario's own sessions, whatever an earlier one added or deleted: no
+// test depends on the order they run in (shown by running them reversed and one at a time).
+beforeEach(() => resetToScenario(sim));
 
 type Obj = Record<string, unknown>;
 function objArray(v: unknown): Obj[] {
@@ -184,14 +188,12 @@ describe('QPS user routes', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(objArray(res.json()).map((s) => s.SessionId).sort(), ['m1', 'm2']);
     assert.deepEqual(sim.sessions({ node: 'dev1', prefix: 'finance' }).map((s) => s.SessionId), ['m3']);
-    sim.removeSession('m3');
   });
 
   it('directory and user id with encoded characters', async () => {
     sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'first last', SessionId: 'sp-1' });
     const res = await get('Central', '/qps/finance/user/LAB/first%20last');
     assert.deepEqual(userIds(res.json()), ['first last']);
-    sim.removeSession('sp-1');
   });
 });
 
