@@ -104,6 +104,6 @@ describe('delete result lines', () => {
     const result = await runCli(deleteArgs(site.sim.cliArgs(), '--host-proxy', site.central, '--session-virtual-proxy', 'finance', '--session-id', T1));
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, '');
-    assert.match(result.stderr, /Deleted 1 session\b/);
+    assert.match(result.stderr, /^Deleted 1 session$/m);
   });
 });

@@ -277,6 +277,9 @@ describe('session-delete: faults while listing', () => {
   });
 });
 
+/** The wording the product must use, written out here: "1 session", "2 sessions" (never "1 sessions"). */
+const sessions = (n: number): string => (n === 1 ? '1 session' : `${n} sessions`);
+
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 const NOTICE = {
   SIGINT: 'Interrupted: no new requests are sent; waiting for the ones in flight (Ctrl-C again to quit now)',
@@ -309,7 +312,7 @@ describe('session-delete: Ctrl-C, SIGTERM and SIGHUP during a bulk delete', () =
       assert.deepEqual([r.counts.deleted, r.counts.notSent], [r.deleted.length, r.notSent.length]);
       assert.ok(r.notSent.every((e) => e.reason === 'interrupted' && e.userDirectory === 'LAB' && e.proxyHost === central));
       // One line sums up the unsent sessions; none gets a line of its own.
-      assert.match(result.stderr, new RegExp(`^error: ${r.notSent.length} sessions? not sent: interrupted$`, 'm'));
+      assert.match(result.stderr, new RegExp(`^error: ${sessions(r.notSent.length)} not sent: interrupted$`, 'm'));
       assert.doesNotMatch(result.stderr, /could not be deleted/);
       // Nothing was sent after the interruption: exactly the deleted sessions were requested.
       assert.deepEqual(deletesSent().map((d) => d.split('/').pop()).sort(), r.deleted.map((e) => e.sessionId).sort());
@@ -328,8 +331,8 @@ describe('session-delete: Ctrl-C, SIGTERM and SIGHUP during a bulk delete', () =
     const left = sim.sessionCount();
     const deleted = 30 - left;
     assert.equal((result.stderr.match(/^Session ID "int-\d+" successfully deleted\. User: LAB\\int_user\d+$/gm) ?? []).length, deleted);
-    assert.match(result.stderr, new RegExp(`^Deleted ${deleted} sessions?$`, 'm'));
-    assert.match(result.stderr, new RegExp(`^error: ${left} sessions? not sent: interrupted$`, 'm'));
+    assert.match(result.stderr, new RegExp(`^Deleted ${sessions(deleted)}$`, 'm'));
+    assert.match(result.stderr, new RegExp(`^error: ${sessions(left)} not sent: interrupted$`, 'm'));
     assert.ok(left > 0, 'the signal came before the end');
   });
 
