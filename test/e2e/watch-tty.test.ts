@@ -3,32 +3,24 @@
  * a slow listing shows progress on stderr. Ctrl-C is the byte 0x03 typed into the terminal, so the
  * terminal's line discipline sends SIGINT exactly as a person pressing it would.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getArgs, runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/live.js';
 import { startInPty } from '../helpers/pty.js';
-import { startSeedSite } from '../helpers/site.js';
-import type { Simulator } from '../simulator/server.js';
+import { useSeedSite } from '../helpers/site.js';
 
-let sim: Simulator;
-
-before(async () => {
-  ({ sim } = await startSeedSite());
-});
-after(async () => {
-  await sim.stop();
-});
+const site = useSeedSite();
 
 const HOME = '\x1b[H';
 const CLEAR = '\x1b[2J';
 
 describe('--watch on a terminal', () => {
   it('redraws in place with the time of the last refresh and the change since the first; Ctrl-C ends it with 0', async () => {
-    const run = startInPty(getArgs(sim.cliArgs(), '--watch', '0.5', '--output-format', 'summary'));
+    const run = startInPty(getArgs(site.sim.cliArgs(), '--watch', '0.5', '--output-format', 'summary'));
     const frames = (): string[] => run.raw().split(HOME).slice(1);
     await waitFor(run, () => frames().length >= 2, 'two frames');
-    sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'late', SessionId: 'tty-late' });
+    site.sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId: 'late', SessionId: 'tty-late' });
     try {
       await waitFor(run, () => frames().some((f) => f.includes('6 sessions (+1 since')), 'a frame with the new session');
       run.type('\x03');
@@ -48,7 +40,7 @@ describe('--watch on a terminal', () => {
       assert.ok(late?.includes('LAB\\late'), 'the new user is listed');
       assert.doesNotMatch(output, /^\{"time"/m, 'no NDJSON on a terminal');
     } finally {
-      sim.removeSession('tty-late');
+      site.sim.removeSession('tty-late');
     }
   });
 });
@@ -56,21 +48,21 @@ describe('--watch on a terminal', () => {
 describe('progress on a terminal', () => {
   it('shows requests done / total on stderr while a listing takes longer than a second; nothing when piped', async () => {
     // 29 (virtual proxy, node) pairs, one at a time, 100 ms each: about 3 s.
-    sim.setLatency(100);
+    site.sim.setLatency(100);
     try {
-      const run = startInPty(getArgs(sim.cliArgs(), '--concurrency', '1', '--output-format', 'summary-json', '--log-level', 'warn'));
+      const run = startInPty(getArgs(site.sim.cliArgs(), '--concurrency', '1', '--output-format', 'summary-json', '--log-level', 'warn'));
       const { code, raw: output } = await run.result;
       assert.equal(code, 0, output);
       assert.ok(output.includes('\r\x1b[2KReading sessions: '), 'drawn over one line');
       assert.match(output, /Reading sessions: \d+ \/ 29/);
       assert.match(output, /"total": 5/);
 
-      const piped = await runCli(getArgs(sim.cliArgs(), '--concurrency', '1', '--output-format', 'summary-json', '--log-level', 'warn'));
+      const piped = await runCli(getArgs(site.sim.cliArgs(), '--concurrency', '1', '--output-format', 'summary-json', '--log-level', 'warn'));
       assert.equal(piped.code, 0, piped.stderr);
       assert.doesNotMatch(piped.stderr, /Reading sessions/);
       assert.ok(!piped.stderr.includes('\x1b'));
     } finally {
-      sim.setLatency(0);
+      site.sim.setLatency(0);
     }
   });
 });
