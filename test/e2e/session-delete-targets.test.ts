@@ -10,23 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, coverageEnv, deleteArgs, getArgs, runCli, runProgram, type CliResult } from '../helpers/cli.js';
 import { parseReport } from '../helpers/delete-report.js';
-import { loadScenario } from '../simulator/scenario.js';
-import { startSimulator, type Simulator } from '../simulator/server.js';
+import { GORAN, T1, T2, T3, proxyRequests, resetToScenario, siteState, startSeedSite } from '../helpers/site.js';
+import type { Simulator } from '../simulator/server.js';
 
 let sim: Simulator;
 let central: string;
 let dev1: string;
 let dir: string;
 
-const GORAN = 'a906ee6b-a8da-4c66-9700-48036c96de7b';
-const T1 = '55142b14-8d2d-43b3-a522-4b2fb46b2798';
-const T2 = 'd1b5d953-4312-4cf2-a106-1992a84dd82b';
-const T3 = 'e9a9c1d3-2d75-4559-9a68-48d1180b3859';
-
 before(async () => {
-  sim = await startSimulator({ scenario: loadScenario('seed') });
-  central = sim.node('Central').address;
-  dev1 = sim.node('dev1').address;
+  ({ sim, central, dev1 } = await startSeedSite());
   dir = mkdtempSync(join(tmpdir(), 'ctrlq-fromjson-'));
 });
 after(async () => {
@@ -36,18 +29,14 @@ after(async () => {
 
 /** The seed's five sessions on Central, plus a service account and a user on dev1. */
 beforeEach(async () => {
-  for (const target of ['qrs', ...sim.nodes.map((n) => n.name)]) await sim.setFault(target, undefined);
-  for (const s of sim.sessions()) sim.removeSession(s.SessionId, { node: s.node, prefix: s.prefix });
-  for (const s of sim.scenario.sessions) {
-    sim.addSession({ node: s.node, virtualProxyId: s.virtualProxyId, UserDirectory: s.UserDirectory, UserId: s.UserId, SessionId: s.SessionId });
-  }
+  await resetToScenario(sim);
   sim.addSession({ node: 'dev1', prefix: 'dev', UserDirectory: 'INTERNAL', UserId: 'sa_scheduler', SessionId: 'sa-dev1' });
   sim.addSession({ node: 'dev1', prefix: 'finance', UserDirectory: 'LAB', UserId: 'testuser_1', SessionId: 't1-dev1' });
   sim.clearRequests();
 });
 
-const state = (): string[] => sim.sessions().map((s) => `${s.prefix}@${s.node}/${s.SessionId}`).sort();
-const deletes = (): string[] => sim.requests.filter((r) => r.method === 'DELETE').map((r) => `${r.target} ${r.path}`).sort();
+const state = (): string[] => siteState(sim);
+const deletes = (): string[] => proxyRequests(sim, 'DELETE');
 
 function assertUsage(result: CliResult, message: string): void {
   assert.equal(result.code, 2, result.stderr);
