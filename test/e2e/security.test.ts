@@ -351,27 +351,23 @@ describe('session-get fault matrix', () => {
     }
   });
 
-  // PRODUCT BUG (found by issue 15 item 3, left to the transport's owners): under TLS 1.2 the same
-  // alert reaches the client as code EPROTO with OpenSSL's own text ("write EPROTO …:tlsv1 alert
-  // unknown ca:…SSL alert number 48"), which toError() does not recognise: the run exits 1 with
-  // "QRS request to … failed: write EPROTO …" instead of 4 with the certificate hint. Windows Server
-  // 2016/2019, where Qlik Sense often runs, speak TLS 1.2 only. Marked todo so the suite stays green;
-  // drop the todo once fixed.
-  it(
-    'a server that refuses the client certificate with a TLS 1.2 alert: exit 4, "rejected the TLS connection"',
-    { todo: 'PRODUCT BUG: TLS 1.2 alert "unknown ca" arrives as EPROTO and exits 1, not 4' },
-    async () => {
-      const foreign = generateForeignClientCert(join(dir, 'foreign-alert12'));
-      const server = await alertingServer('-tls1_2');
-      try {
-        const r = await runCli(args({ '--auth-cert-file': foreign.paths.client, '--auth-cert-key-file': foreign.paths.clientKey, '--qrs-port': String(server.port) }));
-        assert.equal(r.code, 4, r.stderr);
-        assert.match(r.stderr, new RegExp(`^error: QRS at 127\\.0\\.0\\.1:${server.port} rejected the TLS connection \\(`));
-      } finally {
-        server.stop();
-      }
-    },
-  );
+  // Under TLS 1.2 the same alert reaches Node as EPROTO, the alert named only in OpenSSL's message
+  // (Windows Server 2016/2019, where Qlik Sense often runs, speak TLS 1.2 only): the same exit 4.
+  it('a server that refuses the client certificate with a TLS 1.2 alert: exit 4, "rejected the TLS connection"', async () => {
+    const foreign = generateForeignClientCert(join(dir, 'foreign-alert12'));
+    const server = await alertingServer('-tls1_2');
+    try {
+      const r = await runCli(args({ '--auth-cert-file': foreign.paths.client, '--auth-cert-key-file': foreign.paths.clientKey, '--qrs-port': String(server.port) }));
+      assert.equal(r.code, 4, r.stderr);
+      assert.equal(
+        r.stderr,
+        `error: QRS at 127.0.0.1:${server.port} rejected the TLS connection (TLS alert "unknown ca")\n` +
+          'The client certificate was refused: use client.pem and client_key.pem exported from this site (--auth-cert-file, --auth-cert-key-file).\n',
+      );
+    } finally {
+      server.stop();
+    }
+  });
 
   it('a root that did not sign the server: exit 4 naming --auth-root-cert-file and --secure false; --secure false works with a warning', async () => {
     const foreign = generateForeignClientCert(join(dir, 'foreign3'));
