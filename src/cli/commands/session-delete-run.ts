@@ -12,9 +12,7 @@ import { inquirerPrompter } from '../../io/prompter.js';
 import { canPrompt, write } from '../../io/streams.js';
 import { confirmationLines } from '../../render/delete-plan.js';
 import * as report from '../../render/delete-report.js';
-import { writeJson } from '../../render/json.js';
 import { count } from '../../render/plural.js';
-import { renderTable } from '../../render/table.js';
 import { shown } from '../../safe-text.js';
 import {
   executeDeletion,
@@ -34,6 +32,7 @@ import type { Target } from '../../sessions/site.js';
 import { VERSION } from '../../version.js';
 import { openClients, type Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
+import { DELETE_FORMATS } from './delete-formats.js';
 import { failureOutcome, listWithReport } from './listing.js';
 import type { SessionDeleteOptions } from './session-delete.js';
 
@@ -251,12 +250,7 @@ function listingError(planned: Planned): CliError | undefined {
 async function reportPlan(opts: SessionDeleteOptions, planned: Planned, ctx: CommandContext, run: report.RunInfo): Promise<void> {
   const sessions = plannedSessions(planned.plan).length;
   ctx.log.info(`Dry run: would delete ${report.describeScope(sessions, planTargets(planned.plan))}; nothing was deleted`);
-  if (opts.outputFormat === 'json') {
-    await writeJson(ctx.io.stdout, report.jsonPlan(run, planned.plan));
-  } else {
-    const parts = [...(sessions > 0 ? [renderTable([...report.PLAN_COLUMNS], report.planRows(planned.plan))] : []), ...report.unreadLines(planned.unread)];
-    if (parts.length > 0) await write(ctx.io.stdout, `${parts.join('\n')}\n`);
-  }
+  await DELETE_FORMATS[opts.outputFormat].plan(ctx.io.stdout, run, planned.plan, planned.unread);
   const problem = listingError(planned);
   if (problem !== undefined) throw problem;
 }
@@ -284,7 +278,7 @@ function outcomeErrors(planned: Planned, result: DeleteResult, aborted: boolean)
 
 async function reportResult(opts: SessionDeleteOptions, planned: Planned, result: DeleteResult, ctx: CommandContext, run: report.RunInfo): Promise<void> {
   for (const line of report.summaryLines(result, planned.plan.missingIds.length)) ctx.log.info(line);
-  if (opts.outputFormat === 'json') await writeJson(ctx.io.stdout, report.jsonReport(run, result, planned.plan.missingIds));
+  await DELETE_FORMATS[opts.outputFormat].result(ctx.io.stdout, run, result, planned.plan.missingIds);
   const [first, ...others] = outcomeErrors(planned, result, ctx.signal?.aborted === true);
   for (const other of others) ctx.log.error(other.message);
   if (first !== undefined) throw first;

@@ -111,10 +111,11 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
 
 export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
   // Loaded on use rather than at start-up, so --help loads only what it needs.
-  const [{ openClients }, { failureOutcome }, { readSnapshot, repeatLog, writeSnapshot }] = await Promise.all([
+  const [{ openClients }, { failureOutcome }, { readSnapshot, repeatLog }, { writeSnapshot }] = await Promise.all([
     import('../clients.js'),
     import('./listing.js'),
     import('./snapshot.js'),
+    import('./get-formats.js'),
   ]);
   const clients = openClients(opts.conn, ctx.log);
   const query = {

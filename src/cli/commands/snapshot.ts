@@ -1,23 +1,16 @@
 /**
- * One reading of the site for session-get — listed, filtered by user, sorted — and how it is written
- * in each output format. Used once by a plain run, and again on every refresh by --watch and
- * --wait-until-empty.
+ * One reading of the site for session-get — listed, filtered by user, sorted. Used once by a plain
+ * run, and again on every refresh by --watch and --wait-until-empty; get-formats.ts writes it.
  */
-import type { Writable } from 'node:stream';
 import type { AppLogger } from '../../io/logger.js';
-import { write } from '../../io/streams.js';
-import { writeJson } from '../../render/json.js';
-import { writeSessionsTable } from '../../render/sessions.js';
-import { renderSummaryTable, toSummaryJson } from '../../render/summary.js';
 import { filterByUser, isUserFilterActive, type UserFilter } from '../../sessions/filter.js';
-import { isComplete, type Listing } from '../../sessions/list.js';
-import { countByProxy, sortRows, targetRows, type SessionRow, type SortColumn } from '../../sessions/rows.js';
+import type { Listing } from '../../sessions/list.js';
+import { sortRows, targetRows, type SessionRow, type SortColumn } from '../../sessions/rows.js';
 import type { Concurrency } from '../../sessions/pool.js';
 import type { ProxyNode } from '../../sessions/site.js';
-import { summarize, unreadReasons, type SessionSummary } from '../../sessions/summary.js';
+import { summarize, type SessionSummary } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
-import type { GetOutputFormat } from '../options.js';
 import { listWithReport } from './listing.js';
 import { count } from '../../render/plural.js';
 
@@ -84,22 +77,4 @@ export async function readSnapshot(clients: Clients, query: SnapshotQuery, ctx: 
 /** The counts of a snapshot, the nodes and virtual proxies that could not be read marked unread. */
 export function summarizeSnapshot(snapshot: Snapshot): SessionSummary {
   return summarize(snapshot.rows, snapshot.proxies, snapshot.listing);
-}
-
-/**
- * The snapshot on `out` in one of session-get's formats, exactly as a plain run prints it. The JSON
- * rows stay Ctrl-Q's plain array: what could not be read is on stderr and in the exit code.
- */
-export async function writeSnapshot(out: Writable, format: GetOutputFormat, snapshot: Snapshot): Promise<void> {
-  const { rows, proxies, listing } = snapshot;
-  switch (format) {
-    case 'json':
-      return writeJson(out, rows);
-    case 'table':
-      return writeSessionsTable(out, rows, countByProxy(proxies, rows, unreadReasons(listing).byNode), isComplete(listing));
-    case 'summary':
-      return write(out, `${renderSummaryTable(summarizeSnapshot(snapshot))}\n`);
-    case 'summary-json':
-      return writeJson(out, toSummaryJson(summarizeSnapshot(snapshot)));
-  }
 }

@@ -9,13 +9,14 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AuthError, CliError, ExitCode, PartialFailureError, UsageError, WaitTimeoutError, errorMessage } from '../../errors.js';
 import { outputClosed, write } from '../../io/streams.js';
-import { jsonSafe, shown } from '../../safe-text.js';
-import { summaryLine, formatChange, toSummaryJson } from '../../render/summary.js';
+import { shown } from '../../safe-text.js';
+import { formatChange } from '../../render/summary.js';
 import { isComplete } from '../../sessions/list.js';
 import type { CommandContext } from '../context.js';
 import type { GetOutputFormat } from '../options.js';
 import { failureOutcome } from './listing.js';
-import { summarizeSnapshot, writeSnapshot, type Snapshot } from './snapshot.js';
+import { GET_FORMATS, writeSnapshot } from './get-formats.js';
+import { summarizeSnapshot, type Snapshot } from './snapshot.js';
 import { count } from '../../render/plural.js';
 
 /**
@@ -141,16 +142,6 @@ function terminalRows(out: Writable): number | undefined {
   return typeof rows === 'number' && rows >= 5 ? rows : undefined;
 }
 
-/** One JSON line per refresh on a pipe; `complete` false when some pair could not be read, or none could be asked. */
-function ndjson(format: 'json' | 'summary-json', snapshot: Snapshot, change: number): string {
-  const head = { time: snapshot.time.toISOString(), changeSinceFirst: change, complete: isComplete(snapshot.listing) };
-  const doc =
-    format === 'json'
-      ? { ...head, total: snapshot.rows.length, sessions: snapshot.rows }
-      : { ...head, ...toSummaryJson(summarizeSnapshot(snapshot)) };
-  return `${jsonSafe(JSON.stringify(doc))}\n`;
-}
-
 export async function watchSessions(read: ReadSnapshot, settings: WatchSettings, ctx: CommandContext): Promise<void> {
   const { io, log, signal } = ctx;
   const tty = io.stdoutIsTTY;
@@ -180,11 +171,8 @@ export async function watchSessions(read: ReadSnapshot, settings: WatchSettings,
         await writeSnapshot(sink, settings.format, snapshot);
         await write(io.stdout, frame(sink.text, frames === 0, terminalRows(io.stdout), settings.format));
         frames++;
-      } else if (settings.format === 'json' || settings.format === 'summary-json') {
-        await write(io.stdout, ndjson(settings.format, snapshot, change));
       } else {
-        const line = summaryLine(snapshot.time, summarizeSnapshot(snapshot), change);
-        await write(io.stdout, `${line}${failed > 0 ? ` failed=${failed}` : ''}\n`);
+        await write(io.stdout, GET_FORMATS[settings.format].watchLine(snapshot, change));
       }
     });
     if (signal?.aborted || outputClosed(io)) break;
