@@ -14,7 +14,8 @@ import {
   parsePort,
   parseSeconds,
   type Env,
-  type RawValue,
+  type COMMON_OPTIONS,
+  type OptionValues,
 } from './options.js';
 
 export interface ConnectionOptions {
@@ -42,9 +43,10 @@ export interface ConnectionOptions {
   maxResponseBytes: number;
 }
 
-type Raw = Record<string, RawValue | undefined>;
+/** The values of the options every command takes (COMMON_OPTIONS), as resolveOptions gives them. */
+export type ConnectionValues = OptionValues<readonly (typeof COMMON_OPTIONS)[keyof typeof COMMON_OPTIONS][]>;
 
-export function toConnectionOptions(raw: Raw, cwd: string, env: Env = {}): ConnectionOptions {
+export function toConnectionOptions(raw: ConnectionValues, cwd: string, env: Env = {}): ConnectionOptions {
   const host = asString(raw.host).trim();
   if (host === '') throw new UsageError("option '--host <host>' must not be empty");
   if (/[\s/\\?#@]/.test(host)) throw new UsageError(`option '--host <host>' must be a host name or IP address, got '${host}'`);

@@ -1,7 +1,12 @@
 /**
  * Every command-line option, declared once as data: flags, help text, default, choices and the
- * environment variables that may supply it. Commands pick the options they take from here, the
- * parser is built from these entries and so is the help text.
+ * environment variables that may supply it. Where a command takes a shared option in its own form
+ * (session-delete's --host-proxy, --session-virtual-proxy and --output-format), that form is a
+ * `variant` of the one declaration: same flag and key, its own help, choices, default or variables.
+ * Each command lists the options it takes (SESSION_GET_SPECS, SESSION_DELETE_SPECS); its commander
+ * options and help text are built from that list (addOptions), and the values read back
+ * (resolveOptions) are typed from it (OptionValues). Also here: the narrowing helpers that turn the
+ * raw values into typed ones, and the splitting of multi-value environment variables.
  */
 import { Command, Option } from 'commander';
 import type yargsParserType from 'yargs-parser';
@@ -10,6 +15,9 @@ import { LOG_LEVELS } from '../io/log-level.js';
 import { SORT_COLUMNS } from '../sessions/rows.js';
 
 export type RawValue = string | boolean | string[];
+
+/** A command's own form of a shared option: same flag and key, its own help, choices, default or variables. */
+type Variation = Partial<Omit<OptionSpec, 'key' | 'flags'>>;
 
 export interface OptionSpec {
   /** The attribute name commander gives the option (camelCase of the long flag). */
@@ -24,6 +32,27 @@ export interface OptionSpec {
   readonly env?: readonly string[];
   readonly required?: boolean;
   readonly hidden?: boolean;
+}
+
+/**
+ * The value an option has once read: the words of a variadic option (`<x...>`, also from a
+ * multi-value environment variable), the text of an option that takes one, and for a flag without
+ * a value true, or the text of its environment variable (parseBoolean reads it).
+ */
+type OptionValue<S extends Pick<OptionSpec, 'flags'>> = S['flags'] extends `${string}...>` | `${string}...]`
+  ? string[]
+  : S['flags'] extends `${string}<${string}>` | `${string}[${string}]`
+    ? string
+    : boolean | string;
+
+/** The values of a list of options, by key, typed from their declarations; absent when not given and without a default. */
+export type OptionValues<Specs extends readonly Pick<OptionSpec, 'key' | 'flags'>[]> = {
+  readonly [S in Specs[number] as S['key']]?: OptionValue<S>;
+};
+
+/** A command's own form of a declared option (see the header). */
+export function variant<const S extends OptionSpec, const V extends Variation>(spec: S, changes: V): Omit<S, keyof V> & V {
+  return { ...spec, ...changes };
 }
 
 /** Options both commands take: logging, connection and certificates (Ctrl-Q's names and defaults). */
@@ -163,15 +192,15 @@ export const COMMON_OPTIONS = {
   },
 } as const satisfies Record<string, OptionSpec>;
 
-/** Filters shared by both commands. */
+/** Which virtual proxies and proxy nodes: session-get's form (session-delete's are variants of these). */
 export const TARGET_OPTIONS = {
-  sessionVirtualProxyMany: {
+  sessionVirtualProxy: {
     key: 'sessionVirtualProxy',
     flags: '--session-virtual-proxy <prefix...>',
     description: 'one or more Qlik Sense virtual proxies to get sessions for (default: all)',
     env: ['CTRLQ_SESSION_VIRTUAL_PROXY'],
   },
-  hostProxyMany: {
+  hostProxy: {
     key: 'hostProxy',
     flags: '--host-proxy <host...>',
     description:
@@ -221,7 +250,7 @@ export const WATCH_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 /** The run both commands share: user selection, then how to connect and authenticate (Ctrl-Q's order). */
-export const USER_AND_CERTIFICATE_OPTIONS: readonly OptionSpec[] = [
+export const USER_AND_CERTIFICATE_OPTIONS = [
   USER_OPTIONS.sessionUserDir,
   USER_OPTIONS.sessionUserId,
   USER_OPTIONS.excludeUser,
@@ -234,18 +263,19 @@ export const USER_AND_CERTIFICATE_OPTIONS: readonly OptionSpec[] = [
   COMMON_OPTIONS.authRootCertFile,
   COMMON_OPTIONS.authCertPfxFile,
   COMMON_OPTIONS.authCertPassphraseFile,
-];
+] as const satisfies readonly OptionSpec[];
 
-/**
- * session-delete's form of the list above. Ctrl-Q's session-delete reads `CTRLQ_AUTH_USER_DIR`,
- * `CTRLQ_AUTH_CERT_FILE`, … (session-get reads `CTRLQ_USER_DIR`, `CTRLQ_CERT_FILE`, …): both spellings are
- * accepted by both commands, and when both are set, each command's own Ctrl-Q spelling wins.
- */
-export const DELETE_USER_AND_CERTIFICATE_OPTIONS: readonly OptionSpec[] = USER_AND_CERTIFICATE_OPTIONS.map((spec) =>
-  spec.env?.some((name) => name.startsWith('CTRLQ_AUTH_'))
-    ? { ...spec, env: [...spec.env.filter((name) => name.startsWith('CTRLQ_AUTH_')), ...spec.env.filter((name) => !name.startsWith('CTRLQ_AUTH_'))] }
-    : spec,
-);
+/** An option with the flag and key of S (so the same value type), other fields of its own. */
+type SameOption<S extends OptionSpec> = S extends OptionSpec ? OptionSpec & Pick<S, 'key' | 'flags'> : never;
+
+/** The Ctrl-Q session-delete spellings (`CTRLQ_AUTH_…`) of environment variables first, the order kept otherwise. */
+function authSpellingFirst(env: readonly string[] | undefined): string[] | undefined {
+  if (env === undefined) return undefined;
+  return [...env.filter((name) => name.startsWith('CTRLQ_AUTH_')), ...env.filter((name) => !name.startsWith('CTRLQ_AUTH_'))];
+}
+
+export const DELETE_USER_AND_CERTIFICATE_OPTIONS: readonly SameOption<(typeof USER_AND_CERTIFICATE_OPTIONS)[number]>[] =
+  USER_AND_CERTIFICATE_OPTIONS.map((spec) => ({ ...spec, env: authSpellingFirst(spec.env) }));
 
 export function addOptions(cmd: Command, specs: readonly OptionSpec[]): Command {
   for (const spec of specs) {
@@ -329,7 +359,7 @@ export async function loadEnvListSplitter(env: Env): Promise<void> {
  * Also enforces `required` and validates choices for values that came from the environment
  * (commander validates the command line itself).
  */
-export function resolveOptions(cmd: Command, specs: readonly OptionSpec[], env: Env): Record<string, RawValue | undefined> {
+export function resolveOptions<const Specs extends readonly OptionSpec[]>(cmd: Command, specs: Specs, env: Env): OptionValues<Specs> {
   const parsed = cmd.opts<Record<string, RawValue | undefined>>();
   const result: Record<string, RawValue | undefined> = {};
   for (const spec of specs) {
@@ -352,7 +382,9 @@ export function resolveOptions(cmd: Command, specs: readonly OptionSpec[], env: 
     }
     result[spec.key] = value;
   }
-  return result;
+  // Each value has its declaration's shape: commander and readEnv give lists for variadic options,
+  // text for options that take a value, true (or the variable's text) for flags without one.
+  return result as OptionValues<Specs>;
 }
 
 function fromEnvName(spec: OptionSpec, env: Env): string {
@@ -463,26 +495,20 @@ export type DeleteOutputFormat = (typeof DELETE_OUTPUT_FORMATS)[number];
 
 /** session-delete's own options (and its stricter forms of the target options). */
 export const SESSION_DELETE_OPTIONS = {
-  hostProxy: {
-    key: 'hostProxy',
-    flags: '--host-proxy <host...>',
+  hostProxy: variant(TARGET_OPTIONS.hostProxy, {
     description:
       'Qlik Sense proxies (IP/FQDN) where sessions should be deleted. Must match the host names of the Sense nodes (required unless --all-host-proxies or --from-json)',
-    env: ['CTRLQ_HOST_PROXY'],
-  },
+  }),
   allHostProxies: {
     key: 'allHostProxies',
     flags: '--all-host-proxies',
     description: 'delete on every proxy node of the site, instead of listing them with --host-proxy',
     env: ['CTRLQ_ALL_HOST_PROXIES'],
   },
-  sessionVirtualProxy: {
-    key: 'sessionVirtualProxy',
-    flags: '--session-virtual-proxy <prefix...>',
+  sessionVirtualProxy: variant(TARGET_OPTIONS.sessionVirtualProxy, {
     description: 'Qlik Sense virtual proxies (prefixes) to delete proxy sessions on; "" is the default virtual proxy',
     defaultDescription: '"", the default virtual proxy',
-    env: ['CTRLQ_SESSION_VIRTUAL_PROXY'],
-  },
+  }),
   allVirtualProxies: {
     key: 'allVirtualProxies',
     flags: '--all-virtual-proxies',
@@ -517,12 +543,10 @@ export const SESSION_DELETE_OPTIONS = {
     flags: '--interactive',
     description: 'pick the sessions to delete from a checklist (needs a terminal)',
   },
-  outputFormat: {
-    key: 'outputFormat',
-    flags: '--output-format <format>',
+  outputFormat: variant(SESSION_GET_OPTIONS.outputFormat, {
     description: 'text: the report as log lines on stderr (a --dry-run plan as a table on stdout); json: one JSON report on stdout',
     choices: DELETE_OUTPUT_FORMATS,
     defaultValue: 'text',
     env: ['CTRLQ_DELETE_OUTPUT_FORMAT'],
-  },
+  }),
 } as const satisfies Record<string, OptionSpec>;

@@ -24,7 +24,7 @@ import {
   type DeleteOutputFormat,
   type Env,
   type OptionSpec,
-  type RawValue,
+  type OptionValues,
 } from '../options.js';
 
 /** What to delete before the rows of --from-json are read: those come in as a `rows` request. */
@@ -49,7 +49,7 @@ export interface SessionDeleteOptions {
 
 export type RunSessionDelete = (opts: SessionDeleteOptions, ctx: CommandContext) => Promise<void>;
 
-export const SESSION_DELETE_SPECS: readonly OptionSpec[] = [
+export const SESSION_DELETE_SPECS = [
   COMMON_OPTIONS.logLevel,
   COMMON_OPTIONS.host,
   COMMON_OPTIONS.qrsPort,
@@ -71,7 +71,9 @@ export const SESSION_DELETE_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.timeout,
   COMMON_OPTIONS.maxResponseSize,
   COMMON_OPTIONS.logFile,
-];
+] as const satisfies readonly OptionSpec[];
+
+export type SessionDeleteValues = OptionValues<typeof SESSION_DELETE_SPECS>;
 
 function nonEmpty(flag: string, values: string[] | undefined): string[] | undefined {
   if (values === undefined) return undefined;
@@ -84,7 +86,7 @@ function notBoth(a: string, aGiven: boolean, b: string, bGiven: boolean): void {
 }
 
 /** By id, by user, everything, or the rows of a file: the options that pick one, checked together. */
-function toWhat(raw: Record<string, RawValue | undefined>): DeleteWhat {
+function toWhat(raw: SessionDeleteValues): DeleteWhat {
   const sessionIds = nonEmpty('--session-id', asList(raw.sessionId));
   const userDir = raw.sessionUserDir === undefined ? undefined : asString(raw.sessionUserDir).trim();
   const userIds = nonEmpty('--session-user-id', asList(raw.sessionUserId));
@@ -107,7 +109,7 @@ function toWhat(raw: Record<string, RawValue | undefined>): DeleteWhat {
 }
 
 /** The proxy nodes and virtual proxies: listed, all, or (for --from-json) those of the rows. */
-function toTargets(raw: Record<string, RawValue | undefined>, fromJson: boolean): Pick<SessionDeleteOptions, 'hostProxies' | 'prefixes'> {
+function toTargets(raw: SessionDeleteValues, fromJson: boolean): Pick<SessionDeleteOptions, 'hostProxies' | 'prefixes'> {
   const hostProxies = nonEmpty('--host-proxy', asList(raw.hostProxy));
   const allHosts = parseBoolean('--all-host-proxies', raw.allHostProxies, false);
   const listedPrefixes = asList(raw.sessionVirtualProxy);
@@ -131,7 +133,7 @@ function toTargets(raw: Record<string, RawValue | undefined>, fromJson: boolean)
   return { hostProxies: allHosts ? undefined : hostProxies, prefixes: allPrefixes ? undefined : [...new Set(listedPrefixes ?? [''])] };
 }
 
-export function toSessionDeleteOptions(raw: Record<string, RawValue | undefined>, cwd: string, env: Env = {}): SessionDeleteOptions {
+export function toSessionDeleteOptions(raw: SessionDeleteValues, cwd: string, env: Env = {}): SessionDeleteOptions {
   const what = toWhat(raw);
   const targets = toTargets(raw, what.mode === 'fromJson');
   const interactive = parseBoolean('--interactive', raw.interactive, false);

@@ -25,7 +25,7 @@ import {
   type GetOutputFormat,
   type Env,
   type OptionSpec,
-  type RawValue,
+  type OptionValues,
 } from '../options.js';
 
 export interface SessionGetOptions {
@@ -49,14 +49,14 @@ export const DEFAULT_WAIT_INTERVAL_SECONDS = 30;
 
 export type RunSessionGet = (opts: SessionGetOptions, ctx: CommandContext) => Promise<void>;
 
-export const SESSION_GET_SPECS: readonly OptionSpec[] = [
+export const SESSION_GET_SPECS = [
   COMMON_OPTIONS.logLevel,
   COMMON_OPTIONS.host,
   COMMON_OPTIONS.qrsPort,
   COMMON_OPTIONS.virtualProxy,
   COMMON_OPTIONS.secure,
-  TARGET_OPTIONS.sessionVirtualProxyMany,
-  TARGET_OPTIONS.hostProxyMany,
+  TARGET_OPTIONS.sessionVirtualProxy,
+  TARGET_OPTIONS.hostProxy,
   ...USER_AND_CERTIFICATE_OPTIONS,
   SESSION_GET_OPTIONS.outputFormat,
   SESSION_GET_OPTIONS.sortBy,
@@ -67,9 +67,11 @@ export const SESSION_GET_SPECS: readonly OptionSpec[] = [
   COMMON_OPTIONS.timeout,
   COMMON_OPTIONS.maxResponseSize,
   COMMON_OPTIONS.logFile,
-];
+] as const satisfies readonly OptionSpec[];
 
-export function toSessionGetOptions(raw: Record<string, RawValue | undefined>, cwd: string, env: Env = {}): SessionGetOptions {
+export type SessionGetValues = OptionValues<typeof SESSION_GET_SPECS>;
+
+export function toSessionGetOptions(raw: SessionGetValues, cwd: string, env: Env = {}): SessionGetOptions {
   return {
     conn: toConnectionOptions(raw, cwd, env),
     sessionVirtualProxies: asList(raw.sessionVirtualProxy),
@@ -89,7 +91,7 @@ function nonEmptyValues(flag: string, values: string[] | undefined): string[] | 
 }
 
 /** The user filters, shared with session-delete (which takes the same options). */
-export function toUserFilter(raw: Record<string, RawValue | undefined>): UserFilter {
+export function toUserFilter(raw: OptionValues<typeof USER_AND_CERTIFICATE_OPTIONS>): UserFilter {
   const dir = raw.sessionUserDir === undefined ? undefined : asString(raw.sessionUserDir);
   if (dir !== undefined && dir.trim() === '') throw new UsageError("option '--session-user-dir <directory>' must not be empty");
   return {
