@@ -415,6 +415,13 @@ export function asList(value: RawValue | undefined): string[] | undefined {
   return [value];
 }
 
+/** The values of a list option, trimmed; a blank one (or none at all) is a usage error naming `flag`. */
+export function nonEmptyList(flag: string, values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  if (values.length === 0 || values.some((v) => v.trim() === '')) throw new UsageError(`option '${flag}' must not be empty`);
+  return values.map((v) => v.trim());
+}
+
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off']);
 

@@ -350,7 +350,10 @@ describe('session-delete: bad input', () => {
     ['--session-user-dir without --session-user-id', ['--session-user-dir', 'LAB', '--yes'], /'--session-user-dir' needs '--session-user-id/],
     ['--session-id with --session-user-dir', ['--session-id', T1, '--session-user-dir', 'LAB', '--session-user-id', 'testuser_1'], /either '--session-id' or '--session-user-dir'/],
     ['an empty --session-id', ['--session-id', '', '--yes'], /'--session-id' must not be empty/],
-    ['an empty --session-user-dir', ['--session-user-dir', '', '--session-user-id', 'x', '--yes'], /'--session-user-dir' must not be empty/],
+    // The user options are read as session-get reads them (src/cli/user-options.ts): the same messages.
+    ['an empty --session-user-dir', ['--session-user-dir', '', '--session-user-id', 'x', '--yes'], /^error: option '--session-user-dir <directory>' must not be empty$/],
+    ['a blank --session-user-id', ['--session-user-dir', 'LAB', '--session-user-id', 'x', ' ', '--yes'], /^error: option '--session-user-id <userid\.\.\.>' must not be empty$/],
+    ['an empty --exclude-user', ['--exclude-user', '', '--yes'], /^error: option '--exclude-user <pattern\.\.\.>' must not be empty$/],
     ['--interactive without a terminal', ['--interactive'], /'--interactive' needs a terminal/],
     ['--interactive with --yes', ['--interactive', '--yes'], /either '--interactive' or '--yes'/],
     ['--output-format outside its choices', ['--output-format', 'xml', '--yes'], /argument 'xml' is invalid\. Allowed choices are text, json/],

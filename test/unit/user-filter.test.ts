@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/errors.js';
 import { filterByUser, isUserFilterActive, keepUser, matchesAnyUser, userPattern, wildcardMatch } from '../../src/sessions/filter.js';
-import { toUserFilter } from '../../src/cli/commands/session-get.js';
+import { toUserFilter } from '../../src/cli/user-options.js';
 
 describe('wildcardMatch', () => {
   const cases: [pattern: string, text: string, expected: boolean][] = [
@@ -96,19 +96,26 @@ describe('keepUser and filterByUser', () => {
   });
 });
 
-describe('toUserFilter (session-get options)', () => {
-  it('narrows the raw option values', () => {
+describe('toUserFilter (the user options of session-get and session-delete)', () => {
+  it('narrows the raw option values, trimmed', () => {
     assert.deepEqual(toUserFilter({}), { excludeUsers: undefined, userDir: undefined, userIds: undefined });
-    assert.deepEqual(toUserFilter({ excludeUser: ['INTERNAL\\*'], sessionUserDir: 'LAB', sessionUserId: ['a', 'b'] }), {
+    assert.deepEqual(toUserFilter({ excludeUser: ['INTERNAL\\*'], sessionUserDir: ' LAB ', sessionUserId: ['a', ' b'] }), {
       excludeUsers: ['INTERNAL\\*'],
       userDir: 'LAB',
       userIds: ['a', 'b'],
     });
   });
 
-  it('refuses empty values (an empty variable must not silently select or exclude nobody)', () => {
-    assert.throws(() => toUserFilter({ excludeUser: [''] }), UsageError);
-    assert.throws(() => toUserFilter({ sessionUserId: ['a', ' '] }), UsageError);
-    assert.throws(() => toUserFilter({ sessionUserDir: '' }), UsageError);
+  it('refuses empty values (an empty variable must not silently select or exclude nobody), naming the option as declared', () => {
+    const refused: [Parameters<typeof toUserFilter>[0], string][] = [
+      [{ excludeUser: [''] }, "option '--exclude-user <pattern...>' must not be empty"],
+      [{ excludeUser: [] }, "option '--exclude-user <pattern...>' must not be empty"],
+      [{ sessionUserId: ['a', ' '] }, "option '--session-user-id <userid...>' must not be empty"],
+      [{ sessionUserDir: '' }, "option '--session-user-dir <directory>' must not be empty"],
+      [{ sessionUserDir: ' \t' }, "option '--session-user-dir <directory>' must not be empty"],
+    ];
+    for (const [raw, message] of refused) {
+      assert.throws(() => toUserFilter(raw), (err: unknown) => err instanceof UsageError && err.message === message, JSON.stringify(raw));
+    }
   });
 });

@@ -34,7 +34,7 @@ import { openClients, type Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
 import { DELETE_FORMATS } from './delete-formats.js';
 import { failureOutcome, listWithReport } from './listing.js';
-import type { SessionDeleteOptions } from './session-delete.js';
+import { asksFirst, NO_TERMINAL_TO_CONFIRM, type SessionDeleteOptions } from './session-delete.js';
 
 /** What the plan step found: the plan, and what the report says about the listing behind it. */
 interface Planned {
@@ -179,16 +179,13 @@ async function select(plan: DeletePlan, ctx: CommandContext): Promise<DeletePlan
 
 // ---- confirm ------------------------------------------------------------------------------------
 
-/** One question, after the lines that name who is cut off; only explicit ids on one pair go without. */
+/** One question, after the lines that name who is cut off (the rule: asksFirst). */
 async function confirm(opts: SessionDeleteOptions, planned: Planned, ctx: CommandContext): Promise<void> {
   const sessions = plannedSessions(planned.plan);
   const targets = planTargets(planned.plan);
-  const needed = sessions.length > 0 && !opts.yes && !opts.interactive && (planned.request.mode !== 'ids' || targets.length > 1);
-  // Interrupted while planning: nothing will be sent, so there is nothing to ask.
-  if (!needed || ctx.signal?.aborted) return;
-  if (!canPrompt(ctx.io)) {
-    throw new UsageError('not deleting: this delete needs confirmation and there is no terminal to ask on. Add --yes, or --dry-run to see what would be deleted');
-  }
+  // Nothing to delete, or interrupted while planning: nothing will be sent, so there is nothing to ask.
+  if (sessions.length === 0 || !asksFirst(opts, targets.length) || ctx.signal?.aborted) return;
+  if (!canPrompt(ctx.io)) throw new UsageError(NO_TERMINAL_TO_CONFIRM);
   const prompter = ctx.prompter ?? inquirerPrompter(ctx.io.stdin, ctx.io.stderr, ctx.signal);
   await write(ctx.io.stderr, `${confirmationLines(sessions, planned.unread).join('\n')}\n`);
   const answer = await prompter.confirm(`Delete ${report.describeScope(sessions.length, targets)}?`);

@@ -8,6 +8,8 @@ import { UsageError } from '../../errors.js';
 import { canPrompt } from '../../io/streams.js';
 import type { ReportFilters } from '../../render/delete-report.js';
 import type { DeleteRequest } from '../../sessions/delete.js';
+import type { UserFilter } from '../../sessions/filter.js';
+import { toUserFilter } from '../user-options.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
 import { withLogger, type CommandContext, type Deps } from '../context.js';
 import {
@@ -17,6 +19,7 @@ import {
   SESSION_DELETE_OPTIONS,
   addOptions,
   asList,
+  nonEmptyList,
   asString,
   parseBoolean,
   parseChoice,
@@ -75,23 +78,15 @@ export const SESSION_DELETE_SPECS = [
 
 export type SessionDeleteValues = OptionValues<typeof SESSION_DELETE_SPECS>;
 
-function nonEmpty(flag: string, values: string[] | undefined): string[] | undefined {
-  if (values === undefined) return undefined;
-  if (values.length === 0 || values.some((v) => v.trim() === '')) throw new UsageError(`option '${flag}' must not be empty`);
-  return values.map((v) => v.trim());
-}
-
 function notBoth(a: string, aGiven: boolean, b: string, bGiven: boolean): void {
   if (aGiven && bGiven) throw new UsageError(`use either '${a}' or '${b}', not both`);
 }
 
 /** By id, by user, everything, or the rows of a file: the options that pick one, checked together. */
-function toWhat(raw: SessionDeleteValues): DeleteWhat {
-  const sessionIds = nonEmpty('--session-id', asList(raw.sessionId));
-  const userDir = raw.sessionUserDir === undefined ? undefined : asString(raw.sessionUserDir).trim();
-  const userIds = nonEmpty('--session-user-id', asList(raw.sessionUserId));
+function toWhat(raw: SessionDeleteValues, users: UserFilter): DeleteWhat {
+  const sessionIds = nonEmptyList('--session-id', asList(raw.sessionId));
+  const { userDir, userIds } = users;
   const fromJson = raw.fromJson === undefined ? undefined : asString(raw.fromJson).trim();
-  if (userDir === '') throw new UsageError("option '--session-user-dir' must not be empty");
   if (fromJson === '') throw new UsageError("option '--from-json' must not be empty");
   if (userIds !== undefined && userDir === undefined) {
     throw new UsageError("option '--session-user-id' needs '--session-user-dir <directory>' too");
@@ -110,7 +105,7 @@ function toWhat(raw: SessionDeleteValues): DeleteWhat {
 
 /** The proxy nodes and virtual proxies: listed, all, or (for --from-json) those of the rows. */
 function toTargets(raw: SessionDeleteValues, fromJson: boolean): Pick<SessionDeleteOptions, 'hostProxies' | 'prefixes'> {
-  const hostProxies = nonEmpty('--host-proxy', asList(raw.hostProxy));
+  const hostProxies = nonEmptyList('--host-proxy', asList(raw.hostProxy));
   const allHosts = parseBoolean('--all-host-proxies', raw.allHostProxies, false);
   const listedPrefixes = asList(raw.sessionVirtualProxy);
   const allPrefixes = parseBoolean('--all-virtual-proxies', raw.allVirtualProxies, false);
@@ -134,12 +129,13 @@ function toTargets(raw: SessionDeleteValues, fromJson: boolean): Pick<SessionDel
 }
 
 export function toSessionDeleteOptions(raw: SessionDeleteValues, cwd: string, env: Env = {}): SessionDeleteOptions {
-  const what = toWhat(raw);
+  const users = toUserFilter(raw);
+  const what = toWhat(raw, users);
   const targets = toTargets(raw, what.mode === 'fromJson');
   const interactive = parseBoolean('--interactive', raw.interactive, false);
   const yes = parseBoolean('--yes', raw.yes, false);
   const dryRun = parseBoolean('--dry-run', raw.dryRun, false);
-  const excludeUsers = nonEmpty('--exclude-user', asList(raw.excludeUser)) ?? [];
+  const excludeUsers = [...(users.excludeUsers ?? [])];
   if (interactive && yes) throw new UsageError("use either '--interactive' or '--yes', not both");
   if (what.mode === 'fromJson') {
     notBoth('--from-json', true, '--interactive', interactive);
@@ -189,10 +185,24 @@ export function newSessionDeleteCommand(deps: Deps, run?: RunSessionDelete): Com
   return cmd;
 }
 
-/** Only explicit ids on one named virtual proxy of one named proxy can go without a question. */
-function mayNeedConfirmation(opts: SessionDeleteOptions): boolean {
-  return opts.what.mode !== 'ids' || opts.prefixes?.length !== 1 || opts.hostProxies?.length !== 1;
+/**
+ * The one confirmation rule, before anything is sent and again once the plan is known: a delete asks
+ * first unless --yes, --interactive (the checklist is the question) or --dry-run, or unless it is of
+ * explicit session ids on one (virtual proxy, proxy node) pair. `pairs`: how many pairs it deletes
+ * on; undefined while that is not known (every proxy node, every virtual proxy, or --from-json).
+ */
+export function asksFirst(opts: Pick<SessionDeleteOptions, 'yes' | 'interactive' | 'dryRun' | 'what'>, pairs: number | undefined): boolean {
+  if (opts.yes || opts.interactive || opts.dryRun) return false;
+  return opts.what.mode !== 'ids' || pairs === undefined || pairs > 1;
 }
+
+/** The pairs a delete of these options may touch, when the options alone say. */
+function namedPairs(opts: SessionDeleteOptions): number | undefined {
+  return opts.prefixes === undefined || opts.hostProxies === undefined ? undefined : opts.prefixes.length * opts.hostProxies.length;
+}
+
+export const NO_TERMINAL_TO_CONFIRM =
+  'not deleting: this delete needs confirmation and there is no terminal to ask on. Add --yes to delete without asking, or --dry-run to see what would be deleted';
 
 /**
  * Decided before anything is sent: a scheduled task (no terminal) gets a clear refusal and exit 2,
@@ -202,10 +212,5 @@ function refuseWithoutTerminal(opts: SessionDeleteOptions, deps: Deps): void {
   if (opts.interactive && !canPrompt(deps.io)) {
     throw new UsageError("'--interactive' needs a terminal; use --session-id, or --yes to delete without asking");
   }
-  if (opts.dryRun || opts.yes || opts.interactive || canPrompt(deps.io)) return;
-  if (mayNeedConfirmation(opts)) {
-    throw new UsageError(
-      'not deleting: this delete needs confirmation and there is no terminal to ask on. Add --yes to delete without asking, or --dry-run to see what would be deleted',
-    );
-  }
+  if (!canPrompt(deps.io) && asksFirst(opts, namedPairs(opts))) throw new UsageError(NO_TERMINAL_TO_CONFIRM);
 }

@@ -3,8 +3,8 @@
  * counts; optionally again and again (--watch) or until none is left (--wait-until-empty).
  */
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
 import type { UserFilter } from '../../sessions/filter.js';
+import { toUserFilter } from '../user-options.js';
 import { count } from '../../render/plural.js';
 import { SORT_COLUMNS, type SortColumn } from '../../sessions/rows.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
@@ -18,7 +18,6 @@ import {
   WATCH_OPTIONS,
   addOptions,
   asList,
-  asString,
   parseChoice,
   parseSeconds,
   resolveOptions,
@@ -81,23 +80,6 @@ export function toSessionGetOptions(raw: SessionGetValues, cwd: string, env: Env
     users: toUserFilter(raw),
     watchSeconds: parseSeconds('--watch', raw.watch, 0.5, 86_400),
     waitUntilEmptyMinutes: parseSeconds('--wait-until-empty', raw.waitUntilEmpty, 0, 10_080),
-  };
-}
-
-function nonEmptyValues(flag: string, values: string[] | undefined): string[] | undefined {
-  if (values === undefined || values.length === 0) return undefined;
-  if (values.some((v) => v.trim() === '')) throw new UsageError(`option '${flag}' must not be empty`);
-  return values;
-}
-
-/** The user filters, shared with session-delete (which takes the same options). */
-export function toUserFilter(raw: OptionValues<typeof USER_AND_CERTIFICATE_OPTIONS>): UserFilter {
-  const dir = raw.sessionUserDir === undefined ? undefined : asString(raw.sessionUserDir);
-  if (dir !== undefined && dir.trim() === '') throw new UsageError("option '--session-user-dir <directory>' must not be empty");
-  return {
-    excludeUsers: nonEmptyValues('--exclude-user <pattern...>', asList(raw.excludeUser)),
-    userDir: dir,
-    userIds: nonEmptyValues('--session-user-id <userid...>', asList(raw.sessionUserId)),
   };
 }
 
