@@ -36,6 +36,28 @@ interface Group {
   running: number;
 }
 
+/** The items' indexes grouped by the limit's key (one group for a plain number), each in input order. */
+function groupIndexes<T>(items: readonly T[], limit: PoolLimit<T>): Group[] {
+  const groups = new Map<string, Group>();
+  items.forEach((item, index) => {
+    const key = typeof limit === 'number' ? '' : limit.key(item);
+    let group = groups.get(key);
+    if (group === undefined) groups.set(key, (group = { pending: [], head: 0, running: 0 }));
+    group.pending.push(index);
+  });
+  return [...groups.values()];
+}
+
+/** The group holding the lowest pending index among those with room, if any. */
+function nextGroup(queues: readonly Group[], perKey: number): Group | undefined {
+  let best: Group | undefined;
+  for (const group of queues) {
+    if (group.running >= perKey || group.head >= group.pending.length) continue;
+    if (best === undefined || (group.pending[group.head] as number) < (best.pending[best.head] as number)) best = group;
+  }
+  return best;
+}
+
 export async function runPool<T, R>(
   items: readonly T[],
   limit: PoolLimit<T>,
@@ -45,28 +67,12 @@ export async function runPool<T, R>(
   const results: Settled<R>[] = new Array<Settled<R>>(items.length);
   const total = Math.max(1, typeof limit === 'number' ? limit : limit.total);
   const perKey = Math.max(1, typeof limit === 'number' ? total : limit.perKey);
-  const groups = new Map<string, Group>();
-  items.forEach((item, index) => {
-    const key = typeof limit === 'number' ? '' : limit.key(item);
-    let group = groups.get(key);
-    if (group === undefined) groups.set(key, (group = { pending: [], head: 0, running: 0 }));
-    group.pending.push(index);
-  });
-  const queues = [...groups.values()];
+  const queues = groupIndexes(items, limit);
   let running = 0;
   let left = items.length;
 
   return new Promise((resolve) => {
     if (left === 0) return resolve(results);
-    /** The group holding the lowest pending index among those with room, if any. */
-    const nextGroup = (): Group | undefined => {
-      let best: Group | undefined;
-      for (const group of queues) {
-        if (group.running >= perKey || group.head >= group.pending.length) continue;
-        if (best === undefined || (group.pending[group.head] as number) < (best.pending[best.head] as number)) best = group;
-      }
-      return best;
-    };
     const settle = (index: number, outcome: Settled<R>): void => {
       results[index] = outcome;
       if (--left === 0) resolve(results);
@@ -80,7 +86,7 @@ export async function runPool<T, R>(
         return;
       }
       while (running < total) {
-        const group = nextGroup();
+        const group = nextGroup(queues, perKey);
         if (group === undefined) return;
         const index = group.pending[group.head++] as number;
         group.running++;

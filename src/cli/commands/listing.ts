@@ -9,7 +9,7 @@ import { shown } from '../../safe-text.js';
 import { describeTarget, prefixLabel } from '../../sessions/site.js';
 import type { SessionConverter } from '../../sessions/fetch.js';
 import { unseenDirectories, type UserFilter } from '../../sessions/filter.js';
-import { listSessions, type ListQuery, type Listing } from '../../sessions/list.js';
+import { listSessions, type ListHooks, type ListQuery, type Listing } from '../../sessions/list.js';
 import { proxyServicesTable } from '../../render/sessions.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
@@ -36,6 +36,39 @@ function warnUnseenDirectories(users: UserFilter | undefined, seen: readonly str
   }
 }
 
+/** What the plan of a listing tells the user: the proxy services, and why some or all of the site cannot be read. */
+function logPlanned(planned: Parameters<NonNullable<ListHooks['onPlanned']>>[0], log: Log): void {
+  const { site } = planned;
+  if (log.isLevelEnabled('info')) {
+    const summary = site.proxies.map((p) => ({
+      name: p.name,
+      host: p.host,
+      id: p.id,
+      linkedVirtualProxies: p.linkedVirtualProxyIds.size,
+    }));
+    log.info(`Available proxy services:\n${proxyServicesTable(summary)}`);
+  }
+  // With no proxy service listed every virtual proxy is unlinked: one warning below says why.
+  for (const vp of site.proxies.length === 0 ? [] : planned.unlinked) {
+    log.warn(
+      `Virtual proxy is not linked to any proxy. Prefix="${shown(vp.prefix)}", Session cookie header name="${shown(vp.sessionCookieHeaderName)}"`,
+    );
+  }
+  if (site.unasked.length > 0) {
+    log.warn(
+      `QRS returned ${site.unasked.length} virtual proxies that were not asked for (it did not apply the filter); they are left alone, not read: ${site.unasked.map((vp) => prefixLabel(vp.prefix)).join(', ')}`,
+    );
+  }
+  if (site.proxies.length === 0) {
+    log.warn('QRS listed no proxy service: no session can be read (can the user of --auth-user-dir/--auth-user-id read proxy services in QRS?)');
+  } else if (site.virtualProxies.length === 0) {
+    log.warn('QRS listed no virtual proxy: no session can be read (can the user of --auth-user-dir/--auth-user-id read virtual proxies in QRS?)');
+  } else if (planned.targets.length === 0) {
+    log.warn('No virtual proxy in the selection is linked to a selected proxy service: there are no sessions to read');
+  }
+  log.verbose(`Reading sessions from ${count(planned.targets.length, '(virtual proxy, proxy service) pair')}`);
+}
+
 export async function listWithReport<S>(
   clients: Clients,
   query: ReportedListQuery,
@@ -48,37 +81,7 @@ export async function listWithReport<S>(
   let listing: Listing<S>;
   try {
     listing = await listSessions(clients.qrs, clients.qps, { ...query, userDirectories: namesDirectories }, log, convert, {
-      onPlanned: (planned) => {
-        const { site } = planned;
-        if (log.isLevelEnabled('info')) {
-          const summary = site.proxies.map((p) => ({
-            name: p.name,
-            host: p.host,
-            id: p.id,
-            linkedVirtualProxies: p.linkedVirtualProxyIds.size,
-          }));
-          log.info(`Available proxy services:\n${proxyServicesTable(summary)}`);
-        }
-        // With no proxy service listed every virtual proxy is unlinked: one warning below says why.
-        for (const vp of site.proxies.length === 0 ? [] : planned.unlinked) {
-          log.warn(
-            `Virtual proxy is not linked to any proxy. Prefix="${shown(vp.prefix)}", Session cookie header name="${shown(vp.sessionCookieHeaderName)}"`,
-          );
-        }
-        if (site.unasked.length > 0) {
-          log.warn(
-            `QRS returned ${site.unasked.length} virtual proxies that were not asked for (it did not apply the filter); they are left alone, not read: ${site.unasked.map((vp) => prefixLabel(vp.prefix)).join(', ')}`,
-          );
-        }
-        if (site.proxies.length === 0) {
-          log.warn('QRS listed no proxy service: no session can be read (can the user of --auth-user-dir/--auth-user-id read proxy services in QRS?)');
-        } else if (site.virtualProxies.length === 0) {
-          log.warn('QRS listed no virtual proxy: no session can be read (can the user of --auth-user-dir/--auth-user-id read virtual proxies in QRS?)');
-        } else if (planned.targets.length === 0) {
-          log.warn('No virtual proxy in the selection is linked to a selected proxy service: there are no sessions to read');
-        }
-        log.verbose(`Reading sessions from ${count(planned.targets.length, '(virtual proxy, proxy service) pair')}`);
-      },
+      onPlanned: (planned) => logPlanned(planned, log),
       onProgress: (done, total) => progress.update(done, total),
     });
   } finally {

@@ -209,24 +209,92 @@ function unconfirmed(snapshot: Snapshot, failed: number): string | undefined {
   return undefined;
 }
 
+/** What the checks of --wait-until-empty have found so far. */
+interface WaitState {
+  readonly start: number;
+  /** The last reading that succeeded, at least in part. */
+  last?: Snapshot;
+  lastError?: unknown;
+  lastCheckFailed: boolean;
+  /** Why the last reading without sessions does not show the site empty. */
+  why?: string;
+  checks: number;
+}
+
+/** Logs one check and notes it in `state`: 'empty' when the site is empty, 'cutShort' when the time ran out during it. */
+async function noteCheck(
+  outcome: Awaited<ReturnType<typeof readOnce>>,
+  state: WaitState,
+  next: string,
+  settings: WaitSettings,
+  ctx: CommandContext,
+): Promise<'empty' | 'cutShort' | 'goOn'> {
+  const { io, log } = ctx;
+  if ('cutShort' in outcome) {
+    log.warn(`Check ${state.checks} was still waiting for answers when the time ran out`);
+    state.lastCheckFailed = true;
+    state.lastError = new WaitTimeoutError(
+      `could not read the sessions within ${formatDuration(settings.timeoutMs)}: the site had not answered when the time ran out`,
+    );
+    return 'cutShort';
+  }
+  if ('error' in outcome) {
+    if (isFatal(outcome.error, state.last === undefined)) throw outcome.error;
+    state.lastError = outcome.error;
+    state.lastCheckFailed = true;
+    log.error(`Check ${state.checks} failed: ${shown(errorMessage(outcome.error))}${next}`);
+    return 'goOn';
+  }
+  const { snapshot, failed } = outcome;
+  state.last = snapshot;
+  state.lastCheckFailed = false;
+  state.why = unconfirmed(snapshot, failed);
+  if (state.why === undefined && snapshot.rows.length === 0) {
+    await writeSnapshot(io.stdout, settings.format, snapshot);
+    log.info(`No sessions left (check ${state.checks}, after ${formatDuration(Date.now() - state.start)})`);
+    return 'empty';
+  }
+  if (snapshot.rows.length === 0) {
+    const seen = failed > 0 ? 'No sessions on the nodes that answered' : 'No sessions seen';
+    log.warn(`${seen}, but ${state.why ?? 'the site was not read'}: not empty yet${next}`);
+  } else {
+    log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
+  }
+  return 'goOn';
+}
+
+/** The end of a wait that did not see the site empty: the last sessions seen on stdout, and the error. */
+async function notEmpty(state: WaitState, settings: WaitSettings, ctx: CommandContext): Promise<never> {
+  const { last, lastError, lastCheckFailed, why } = state;
+  const waited = formatDuration(settings.timeoutMs);
+  if (last === undefined) {
+    // Never read the site: who is connected is unknown, and the reason is the error itself.
+    if (lastError instanceof CliError) throw lastError;
+    throw new CliError(`could not read the sessions within ${waited}: ${errorMessage(lastError)}`, ExitCode.Failure);
+  }
+  await writeSnapshot(ctx.io.stdout, settings.format, last);
+  const asOf = lastCheckFailed ? ` (as of ${clock(last.time)}; the last check failed)` : '';
+  if (last.rows.length === 0) {
+    // Not known to be empty, and no session seen either: neither 0 nor "still connected" (5).
+    throw new PartialFailureError(`could not confirm within ${waited} that no session is left: ${why ?? 'unknown'}${asOf}`);
+  }
+  throw new WaitTimeoutError(
+    `still connected after ${waited}: ${countText(last)}${asOf}: ${nameUsers(last)}${why === undefined ? '' : `; and ${why}`}`,
+  );
+}
+
 /**
  * Checks every interval until no session is left after the filters (exit 0) or the time is up
  * (exit 5, the sessions still there on stdout). A reading never counts as empty when a pair could not
  * be read (its sessions are unknown) or there was no pair to read (QRS listed no proxy service or no
  * virtual proxy, e.g. for a user without rights): if that lasts to the end, exit 3, not 0 nor 5.
  */
-
 export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings, ctx: CommandContext): Promise<void> {
-  const { io, log, signal } = ctx;
-  const start = Date.now();
-  const deadline = start + settings.timeoutMs;
-  let last: Snapshot | undefined;
-  let lastError: unknown;
-  let lastCheckFailed = false;
-  let why: string | undefined;
-  let checks = 0;
+  const { signal } = ctx;
+  const state: WaitState = { start: Date.now(), lastCheckFailed: false, checks: 0 };
+  const deadline = state.start + settings.timeoutMs;
   const interrupted = (): CliError =>
-    new CliError(`interrupted while waiting for the sessions to end (${count(checks, 'check')})`, ExitCode.Failure);
+    new CliError(`interrupted while waiting for the sessions to end (${count(state.checks, 'check')})`, ExitCode.Failure);
   // The deadline also stops a check whose requests hang (a node that answers slowly, within
   // --timeout each time, or QRS then QPS then a retry): the wait ends on time whatever the site
   // does. The last check starts at the deadline, so it gets LAST_CHECK_MS to finish.
@@ -237,61 +305,19 @@ export async function waitUntilEmpty(read: ReadSnapshot, settings: WaitSettings,
   try {
     for (;;) {
       const started = Date.now();
-      const outcome = await readOnce(read, checks > 0, ctx, async () => undefined, stop);
-      checks++;
+      const outcome = await readOnce(read, state.checks > 0, ctx, async () => undefined, stop);
+      state.checks++;
       if (signal?.aborted) throw interrupted();
       const remaining = deadline - Date.now();
       const next = remaining > 0 ? `; next check in ${formatDuration(Math.min(settings.intervalMs, remaining))}, ${formatDuration(remaining)} left` : '';
-      if ('cutShort' in outcome) {
-        log.warn(`Check ${checks} was still waiting for answers when the time ran out`);
-        lastCheckFailed = true;
-        lastError = new WaitTimeoutError(
-          `could not read the sessions within ${formatDuration(settings.timeoutMs)}: the site had not answered when the time ran out`,
-        );
-        break;
-      }
-      if ('error' in outcome) {
-        if (isFatal(outcome.error, last === undefined)) throw outcome.error;
-        lastError = outcome.error;
-        lastCheckFailed = true;
-        log.error(`Check ${checks} failed: ${shown(errorMessage(outcome.error))}${next}`);
-      } else {
-        const { snapshot, failed } = outcome;
-        last = snapshot;
-        lastCheckFailed = false;
-        why = unconfirmed(snapshot, failed);
-        if (why === undefined && snapshot.rows.length === 0) {
-          await writeSnapshot(io.stdout, settings.format, snapshot);
-          log.info(`No sessions left (check ${checks}, after ${formatDuration(Date.now() - start)})`);
-          return;
-        }
-        if (snapshot.rows.length === 0) {
-          const seen = failed > 0 ? 'No sessions on the nodes that answered' : 'No sessions seen';
-          log.warn(`${seen}, but ${why ?? 'the site was not read'}: not empty yet${next}`);
-        } else {
-          log.info(`Still connected: ${countText(snapshot)} (${nameUsers(snapshot, 5)})${next}`);
-        }
-      }
-      if (remaining <= 0) break;
+      const noted = await noteCheck(outcome, state, next, settings, ctx);
+      if (noted === 'empty') return;
+      if (noted === 'cutShort' || remaining <= 0) break;
       await pause(Math.min(started + settings.intervalMs, deadline) - Date.now(), signal);
       if (signal?.aborted) throw interrupted();
     }
   } finally {
     clearTimeout(timer);
   }
-  const waited = formatDuration(settings.timeoutMs);
-  if (last === undefined) {
-    // Never read the site: who is connected is unknown, and the reason is the error itself.
-    if (lastError instanceof CliError) throw lastError;
-    throw new CliError(`could not read the sessions within ${waited}: ${errorMessage(lastError)}`, ExitCode.Failure);
-  }
-  await writeSnapshot(io.stdout, settings.format, last);
-  const asOf = lastCheckFailed ? ` (as of ${clock(last.time)}; the last check failed)` : '';
-  if (last.rows.length === 0) {
-    // Not known to be empty, and no session seen either: neither 0 nor "still connected" (5).
-    throw new PartialFailureError(`could not confirm within ${waited} that no session is left: ${why ?? 'unknown'}${asOf}`);
-  }
-  throw new WaitTimeoutError(
-    `still connected after ${waited}: ${countText(last)}${asOf}: ${nameUsers(last)}${why === undefined ? '' : `; and ${why}`}`,
-  );
+  await notEmpty(state, settings, ctx);
 }
