@@ -1,6 +1,7 @@
 /**
- * Typed errors and the exit codes they map to. The mapping is applied in one place only
- * (src/cli/main.ts); everything else throws.
+ * Typed errors and the exit codes they map to. An error becomes an exit code in one place,
+ * src/cli/main.ts, and src/bin/ctrl-q.ts sets it; the only codes decided elsewhere are those of a
+ * run stopped by a signal (130, 143, 129), in src/bin/ctrl-q.ts. Everything else throws.
  */
 export const ExitCode = {
   /** Success, including "no sessions found". */

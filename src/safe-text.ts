@@ -57,11 +57,6 @@ export function shownLines(text: string): string {
     : text;
 }
 
-/** Any value as shown text (`String()` of it first); for error messages and reasons. */
-export function shownValue(value: unknown): string {
-  return shown(String(value));
-}
-
 /** JSON text (from JSON.stringify) with the characters it leaves raw written as `\uXXXX`. */
 export function jsonSafe(json: string): string {
   return DEL_C1_TEST.test(json) || FORMAT_TEST.test(json) ? json.replace(JSON_RAW, (char) => `\\u${hex(char.charCodeAt(0), 4)}`) : json;

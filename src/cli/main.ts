@@ -1,6 +1,7 @@
 /**
- * Builds the command tree, runs it, and maps every outcome to an exit code — the only place that
- * does. Errors are shown as one line (plus a hint); the stack only at --log-level debug or silly.
+ * Builds the command tree, runs it, and maps its outcome to an exit code: the one place an error
+ * becomes a code (src/bin/ctrl-q.ts sets it, or 130/143/129 after a stop by signal). Errors not yet
+ * reported are shown as one line (plus a hint); the stack only at --log-level debug or silly.
  */
 import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode, errorMessage, isReported } from '../errors.js';
@@ -11,7 +12,7 @@ import type { Deps } from './context.js';
 import { newSessionDeleteCommand } from './commands/session-delete.js';
 import { newSessionGetCommand } from './commands/session-get.js';
 
-export function buildProgram(deps: Deps): Command {
+function buildProgram(deps: Deps): Command {
   const program = new Command('ctrl-q')
     .description('Qlik Sense proxy sessions from the command line: list them, delete them')
     .version(VERSION, '-V, --version', 'output the version number')

@@ -25,7 +25,7 @@ function optStr(obj: JsonObject, field: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function parseJson(body: string, request: RequestInfo): Json {
+function parseJson(body: string, request: RequestInfo): Json {
   try {
     return JSON.parse(body) as Json;
   } catch {
@@ -110,7 +110,7 @@ function normaliseAttributes(value: Json | undefined): QpsSessionAttribute[] {
  * Checks a session in place and returns it typed (no copy: lists can hold 100,000 sessions).
  * Unknown fields are left as they are.
  */
-export function decodeSession(value: Json): QpsSession {
+function decodeSession(value: Json): QpsSession {
   if (!isObject(value)) throw new MalformedResponse('session is not an object');
   str(value, 'UserDirectory', 'session');
   str(value, 'UserId', 'session');

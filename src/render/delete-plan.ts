@@ -7,11 +7,11 @@ import type { QpsSession } from '../qlik/types.js';
 import { shown } from '../safe-text.js';
 import type { TargetFailure } from '../sessions/fetch.js';
 import type { Target } from '../sessions/site.js';
-import { count } from './plural.js';
+import { count } from '../plural.js';
 import { prefixLabel, unreadLines, userLabel } from './delete-report.js';
 
-export const MAX_LISTED = 20;
-export const TOP_USERS = 5;
+const MAX_LISTED = 20;
+const TOP_USERS = 5;
 
 export interface PlannedSession {
   target: Target;

@@ -7,7 +7,7 @@ import { shown } from '../safe-text.js';
 import type { DeletePlan, DeleteResult, PlanItem, SessionOutcome } from '../sessions/delete.js';
 import type { TargetFailure } from '../sessions/fetch.js';
 import type { Target } from '../sessions/site.js';
-import { count } from './plural.js';
+import { count } from '../plural.js';
 
 export interface ReportEntry {
   sessionId: string;
@@ -46,7 +46,7 @@ export function notFoundLine(sessionId: string): string {
 }
 
 /** `virtual proxy 'finance' on dev1 (host:4243)`, shown. */
-export function targetLabel(target: Target): string {
+function targetLabel(target: Target): string {
   return `virtual proxy '${prefixLabel(target.vp.prefix)}' on ${shown(target.node.name)} (${shown(target.node.host)}:${target.node.port})`;
 }
 

@@ -6,7 +6,7 @@ import { shown, shownLines } from '../safe-text.js';
 import { totalText } from './summary.js';
 import { renderTable, tableChunks } from './table.js';
 
-export const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] = [
+const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] = [
   ['Virtual proxy description', 'vpDescription'],
   ['Virtual proxy prefix', 'vpPrefix'],
   ['Virtual proxy session cookie header', 'vpSessionCookieHeaderName'],
@@ -23,7 +23,7 @@ export const SESSION_COLUMNS: readonly (readonly [string, keyof SessionRow])[] =
  * Ctrl-Q's header block. A proxy service not fully read shows `unread` and the reason, never a count,
  * and the total then says `at least`; `complete` false with nothing unread (no pair to read) too.
  */
-export function sessionsHeader(total: number, perProxy: readonly ProxyCount[], complete = true): string {
+function sessionsHeader(total: number, perProxy: readonly ProxyCount[], complete = true): string {
   const unread = perProxy.filter((p) => p.unread !== undefined).length;
   const note = unread > 0 ? ` (${unread} of ${perProxy.length} proxy services not fully read)` : '';
   const totalLine = `${totalText({ total, complete })}${complete ? '' : note}`;

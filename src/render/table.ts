@@ -14,7 +14,7 @@ export type Cell = string;
  * What cli-table3 may spend: the sum over all cells of (lines in the cell)³. 3,000 is 300 rows of
  * ten one-line cells, or one cell of 14 lines; measured at a few hundred milliseconds.
  */
-export const CLI_TABLE3_BUDGET = 3000;
+const CLI_TABLE3_BUDGET = 3000;
 
 /** True when cli-table3 draws this table fast enough; counting stops once the budget is spent. */
 export function fitsCliTable3(head: readonly Cell[], rows: readonly (readonly Cell[])[]): boolean {

@@ -60,11 +60,6 @@ function attributeLines(attributes: readonly QpsSessionAttribute[]): string[] {
   return lines;
 }
 
-export function formatAttributes(attributes: readonly QpsSessionAttribute[]): string {
-  // join builds one flat string; appending with += would keep a tree of pieces per row.
-  return attributeLines(attributes).join('\n');
-}
-
 /** The fields every row of one (virtual proxy × node) target shares: built once per target. */
 export type RowContext = Pick<
   SessionRow,
@@ -92,7 +87,7 @@ function loadBalancingNodes(vp: VirtualProxyConfig): { text: string; lines: read
   return built;
 }
 
-export function rowContext(target: Target): RowContext {
+function rowContext(target: Target): RowContext {
   const { vp, node } = target;
   const loadBalancing = loadBalancingNodes(vp);
   const context: RowContext = {
@@ -112,7 +107,7 @@ export function rowContext(target: Target): RowContext {
   return context;
 }
 
-export function toRow(context: RowContext, session: QpsSession): SessionRow {
+function toRow(context: RowContext, session: QpsSession): SessionRow {
   const lines = attributeLines(session.Attributes);
   const attributes = withNewline(lines);
   const row: SessionRow = {

@@ -9,9 +9,9 @@ import type { QpsNode } from '../qlik/qps-client.js';
 import type { QrsApi } from '../qlik/qrs-client.js';
 import type { VirtualProxyConfig } from '../qlik/types.js';
 import { shown } from '../safe-text.js';
-import { count } from '../render/plural.js';
+import { count } from '../plural.js';
 
-export const DEFAULT_QPS_PORT = 4243;
+const DEFAULT_QPS_PORT = 4243;
 
 export interface ProxyNode extends QpsNode {
   id: string;
@@ -113,7 +113,7 @@ async function refuseUnknownPrefixes(
   );
 }
 
-export function linkedProxies(site: Site, vp: VirtualProxyConfig): ProxyNode[] {
+function linkedProxies(site: Site, vp: VirtualProxyConfig): ProxyNode[] {
   return site.proxies.filter((proxy) => proxy.linkedVirtualProxyIds.has(vp.id));
 }
 

@@ -35,7 +35,7 @@ export interface UnreadReasons {
 }
 
 /** A virtual proxy as counted: by prefix and cookie header (a prefix may exist twice). */
-export function virtualProxyKey(prefix: string, sessionCookieHeaderName: string): string {
+function virtualProxyKey(prefix: string, sessionCookieHeaderName: string): string {
   return `${prefix}\u0000${sessionCookieHeaderName}`;
 }
 

@@ -5,7 +5,7 @@ import { silentLog } from '../../src/io/logger.js';
 import type { QrsApi } from '../../src/qlik/qrs-client.js';
 import type { ProxyService, QpsSession, VirtualProxyConfig } from '../../src/qlik/types.js';
 import { perNode, runPool } from '../../src/sessions/pool.js';
-import { countByProxy, formatAttributes, sortRows, targetRows, type SessionRow } from '../../src/sessions/rows.js';
+import { countByProxy, sortRows, targetRows, type SessionRow } from '../../src/sessions/rows.js';
 import { loadSite, planTargets, selectProxies, unlinkedVirtualProxies } from '../../src/sessions/site.js';
 
 const node = (name: string, hostName: string) => ({ id: `${name}-id`, name, hostName });
@@ -82,7 +82,6 @@ describe('rows', () => {
       attributes: 'group: A\ngroup: B\nemail: ',
       sessionId: 's1',
     });
-    assert.equal(formatAttributes([]), '');
   });
 
   it('sorts by the chosen column without regard to case, with a full tie-break', () => {

@@ -13,7 +13,7 @@ import { listSessions, type ListHooks, type ListQuery, type Listing } from '../.
 import { proxyServicesTable } from '../../render/sessions.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
-import { count } from '../../render/plural.js';
+import { count } from '../../plural.js';
 
 export interface ReportedListQuery extends ListQuery {
   /** The user filters of the run: a directory they name that no session read has gets a warning. */
@@ -92,8 +92,9 @@ export async function listWithReport<S>(
 }
 
 /**
- * After output: failed targets are named on stderr; some failed → exit 3, all failed → the error of
- * the first (4 when every failure was TLS/authorisation).
+ * Names each pair that could not be read on stderr and returns the error the run ends with, if any:
+ * some pairs unread → exit 3; none read → the first failure's own error (exit 4 when that was TLS or
+ * authorisation, else its code, 1 for an error that has none).
  */
 export function failureOutcome(listing: Listing<unknown>, ctx: CommandContext): CliError | undefined {
   const { failures, results } = listing;

@@ -12,7 +12,7 @@ import { inquirerPrompter } from '../../io/prompter.js';
 import { canPrompt, write } from '../../io/streams.js';
 import { confirmationLines } from '../../render/delete-plan.js';
 import * as report from '../../render/delete-report.js';
-import { count } from '../../render/plural.js';
+import { count } from '../../plural.js';
 import { shown } from '../../safe-text.js';
 import {
   executeDeletion,

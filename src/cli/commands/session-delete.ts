@@ -128,7 +128,7 @@ function toTargets(raw: SessionDeleteValues, fromJson: boolean): Pick<SessionDel
   return { hostProxies: allHosts ? undefined : hostProxies, prefixes: allPrefixes ? undefined : [...new Set(listedPrefixes ?? [''])] };
 }
 
-export function toSessionDeleteOptions(raw: SessionDeleteValues, cwd: string, env: Env = {}): SessionDeleteOptions {
+function toSessionDeleteOptions(raw: SessionDeleteValues, cwd: string, env: Env = {}): SessionDeleteOptions {
   const users = toUserFilter(raw);
   const what = toWhat(raw, users);
   const targets = toTargets(raw, what.mode === 'fromJson');

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import type { UserFilter } from '../../sessions/filter.js';
 import { toUserFilter } from '../user-options.js';
-import { count } from '../../render/plural.js';
+import { count } from '../../plural.js';
 import { SORT_COLUMNS, type SortColumn } from '../../sessions/rows.js';
 import { toConnectionOptions, type ConnectionOptions } from '../connection.js';
 import { withLogger, type CommandContext, type Deps } from '../context.js';
@@ -44,7 +44,7 @@ export interface SessionGetOptions {
 }
 
 /** How often --wait-until-empty checks when --watch is not given. */
-export const DEFAULT_WAIT_INTERVAL_SECONDS = 30;
+const DEFAULT_WAIT_INTERVAL_SECONDS = 30;
 
 export type RunSessionGet = (opts: SessionGetOptions, ctx: CommandContext) => Promise<void>;
 
@@ -70,7 +70,7 @@ export const SESSION_GET_SPECS = [
 
 export type SessionGetValues = OptionValues<typeof SESSION_GET_SPECS>;
 
-export function toSessionGetOptions(raw: SessionGetValues, cwd: string, env: Env = {}): SessionGetOptions {
+function toSessionGetOptions(raw: SessionGetValues, cwd: string, env: Env = {}): SessionGetOptions {
   return {
     conn: toConnectionOptions(raw, cwd, env),
     sessionVirtualProxies: asList(raw.sessionVirtualProxy),
@@ -93,7 +93,7 @@ export function newSessionGetCommand(deps: Deps, run: RunSessionGet = runSession
   return cmd;
 }
 
-export async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
+async function runSessionGet(opts: SessionGetOptions, ctx: CommandContext): Promise<void> {
   // Loaded on use rather than at start-up, so --help loads only what it needs.
   const [{ openClients }, { failureOutcome }, { readSnapshot, repeatLog }, { writeSnapshot }] = await Promise.all([
     import('../clients.js'),

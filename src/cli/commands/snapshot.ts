@@ -12,7 +12,7 @@ import { summarize, type SessionSummary } from '../../sessions/summary.js';
 import type { Clients } from '../clients.js';
 import type { CommandContext } from '../context.js';
 import { listWithReport } from './listing.js';
-import { count } from '../../render/plural.js';
+import { count } from '../../plural.js';
 
 export interface SnapshotQuery {
   sessionVirtualProxies?: string[];

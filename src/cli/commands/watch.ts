@@ -17,7 +17,7 @@ import type { GetOutputFormat } from '../options.js';
 import { failureOutcome } from './listing.js';
 import { GET_FORMATS, writeSnapshot } from './get-formats.js';
 import { summarizeSnapshot, type Snapshot } from './snapshot.js';
-import { count } from '../../render/plural.js';
+import { count } from '../../plural.js';
 
 /**
  * Reads the site once; `repeat` is true from the second reading on (quieter logging). `signal`
@@ -198,7 +198,7 @@ function countText(snapshot: Snapshot): string {
 }
 
 /** How long after the deadline of --wait-until-empty a check still in flight may take. */
-export const LAST_CHECK_MS = 10_000;
+const LAST_CHECK_MS = 10_000;
 
 /** Why a reading without sessions does not show the site empty: undefined when it does. */
 function unconfirmed(snapshot: Snapshot, failed: number): string | undefined {
