@@ -48,8 +48,7 @@ function configureTree(cmd: Command, deps: Deps): void {
 
 function wantsStack(argv: readonly string[], deps: Deps): boolean {
   const levels = new Set(['debug', 'silly']);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+  for (const [i, arg] of argv.entries()) {
     if (arg === '--log-level' && levels.has(argv[i + 1] ?? '')) return true;
     if (arg.startsWith('--log-level=') && levels.has(arg.slice('--log-level='.length))) return true;
   }

@@ -118,7 +118,7 @@ function decodeSession(value: Json): QpsSession {
   if (typeof value.UserName !== 'string') value.UserName = null;
   const attributes = value.Attributes;
   if (!Array.isArray(attributes) || attributes.some((a) => !isObject(a) || Object.values(a).some((v) => typeof v !== 'string'))) {
-    value.Attributes = normaliseAttributes(attributes) as unknown as Json[];
+    value.Attributes = normaliseAttributes(attributes);
   }
   return value as unknown as QpsSession;
 }

@@ -46,12 +46,17 @@ export function toSummaryJson(summary: SessionSummary): SummaryJson {
 
 /** `(default)` for the default virtual proxy; the cookie header too when a prefix is listed twice. Shown text. */
 export function virtualProxyLabels(vps: readonly VirtualProxyCount[]): string[] {
+  return vps.map(virtualProxyLabeler(vps));
+}
+
+/** The label of each of these virtual proxies (see virtualProxyLabels). */
+function virtualProxyLabeler(vps: readonly VirtualProxyCount[]): (vp: VirtualProxyCount) => string {
   const seen = new Map<string, number>();
   for (const vp of vps) seen.set(vp.prefix.toLowerCase(), (seen.get(vp.prefix.toLowerCase()) ?? 0) + 1);
-  return vps.map((vp) => {
+  return (vp) => {
     const name = vp.prefix === '' ? '(default)' : shown(vp.prefix);
     return (seen.get(vp.prefix.toLowerCase()) ?? 0) > 1 ? `${name} [${shown(vp.sessionCookieHeaderName)}]` : name;
-  });
+  };
 }
 
 /**
@@ -78,7 +83,7 @@ export function renderSummaryTable(summary: SessionSummary): string {
   // A node or virtual proxy not fully read: the reason beside its name, `unread` for its count.
   const counted = (name: string, count: { sessions: number; unread?: string }): readonly [string, number | string] =>
     count.unread === undefined ? [name, count.sessions] : [`${name}: ${shown(count.unread)}`, 'unread'];
-  const vpLabels = virtualProxyLabels(summary.perVirtualProxy);
+  const vpLabel = virtualProxyLabeler(summary.perVirtualProxy);
   const rows = [
     ['Total', '', num(summary.complete ? summary.total : totalText(summary))],
     section(
@@ -87,7 +92,7 @@ export function renderSummaryTable(summary: SessionSummary): string {
     ),
     section(
       'Virtual proxies',
-      summary.perVirtualProxy.map((vp, i) => counted(vpLabels[i] as string, vp)),
+      summary.perVirtualProxy.map((vp) => counted(vpLabel(vp), vp)),
     ),
     section(
       `Distinct users: ${summary.distinctUsers}`,

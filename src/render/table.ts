@@ -48,17 +48,13 @@ function displayWidth(text: string): number {
 }
 
 function columnWidths(head: readonly Cell[], rows: readonly (readonly Cell[])[]): number[] {
-  const widths = head.map((h) => Math.max(...cellLines(h).map(displayWidth)));
-  for (const row of rows) {
-    for (let c = 0; c < widths.length; c++) {
-      const cell = row[c] ?? '';
-      for (const line of cellLines(cell)) {
-        const w = displayWidth(line);
-        if (w > (widths[c] as number)) widths[c] = w;
-      }
+  return head.map((h, c) => {
+    let width = Math.max(...cellLines(h).map(displayWidth));
+    for (const row of rows) {
+      for (const line of cellLines(row[c] ?? '')) width = Math.max(width, displayWidth(line));
     }
-  }
-  return widths;
+    return width;
+  });
 }
 
 function border(widths: readonly number[], left: string, mid: string, right: string): string {
@@ -66,14 +62,14 @@ function border(widths: readonly number[], left: string, mid: string, right: str
 }
 
 function rowLines(widths: readonly number[], row: readonly Cell[]): string {
-  const cells = widths.map((_, c) => cellLines(row[c] ?? ''));
-  const height = Math.max(...cells.map((lines) => lines.length));
+  const columns = widths.map((width, c) => ({ width, lines: cellLines(row[c] ?? '') }));
+  const height = Math.max(...columns.map(({ lines }) => lines.length));
   const out: string[] = [];
   for (let l = 0; l < height; l++) {
     let line = V;
-    for (let c = 0; c < widths.length; c++) {
-      const text = (cells[c] as string[])[l] ?? '';
-      line += ` ${text}${' '.repeat((widths[c] as number) - displayWidth(text))} ${V}`;
+    for (const { width, lines } of columns) {
+      const text = lines[l] ?? '';
+      line += ` ${text}${' '.repeat(width - displayWidth(text))} ${V}`;
     }
     out.push(line);
   }
@@ -101,8 +97,8 @@ export function* renderTableChunks(head: readonly Cell[], rows: readonly (readon
   const widths = columnWidths(head, rows);
   const separator = border(widths, '├', '┼', '┤');
   let chunk = `${border(widths, '┌', '┬', '┐')}\n${rowLines(widths, head)}\n`;
-  for (let r = 0; r < rows.length; r++) {
-    chunk += `${separator}\n${rowLines(widths, rows[r] as readonly Cell[])}\n`;
+  for (const [r, row] of rows.entries()) {
+    chunk += `${separator}\n${rowLines(widths, row)}\n`;
     if ((r + 1) % rowsPerChunk === 0) {
       yield chunk;
       chunk = '';

@@ -7,7 +7,7 @@ import type { QpsApi } from '../qlik/qps-client.js';
 import type { QpsSession } from '../qlik/types.js';
 import type { TargetSessions } from './fetch.js';
 import type { UserPredicate } from './filter.js';
-import { perNode, runPool, type Concurrency } from './pool.js';
+import { perNode, runPool, withOutcomes, type Concurrency } from './pool.js';
 import type { Target } from './site.js';
 
 export type DeleteRequest =
@@ -100,8 +100,8 @@ export function planDeletion(listed: readonly TargetSessions[], request: DeleteR
       }
       for (const { target, sessions } of listed) {
         const mine = sessions.filter((s) => s.UserDirectory.toLowerCase() === dir && s.UserId.toLowerCase() === userId);
-        if (mine.length === 0) continue;
-        const first = mine[0] as QpsSession;
+        const [first] = mine;
+        if (first === undefined) continue;
         items.push({ kind: 'user', target, userDir: first.UserDirectory, userId: first.UserId, sessions: mine });
       }
     }
@@ -182,17 +182,16 @@ export async function executeDeletion(qps: QpsApi, plan: DeletePlan, options: Ex
     },
     options.signal,
   );
-  settled.forEach((outcome, index) => {
-    const item = plan.items[index] as PlanItem;
-    if (outcome.ok) return;
+  for (const { item, outcome } of withOutcomes(plan.items, settled)) {
+    if (outcome.ok) continue;
     const sessions = item.kind === 'session' ? [item.session] : item.sessions;
     if (!('error' in outcome)) {
       for (const session of sessions) result.notSent.push({ target: item.target, session });
-      return;
+      continue;
     }
     const reason = errorMessage(outcome.error);
     for (const session of sessions) emit({ type: 'failed', outcome: { target: item.target, session, reason, error: outcome.error } });
-  });
+  }
   return result;
 }
 

@@ -2,7 +2,7 @@
 import { errorMessage } from '../errors.js';
 import type { QpsApi } from '../qlik/qps-client.js';
 import type { QpsSession } from '../qlik/types.js';
-import { perNode, runPool, type Concurrency } from './pool.js';
+import { perNode, runPool, withOutcomes, type Concurrency } from './pool.js';
 import type { Target } from './site.js';
 
 /** One target's sessions: as QPS sent them, or already converted (see SessionConverter). */
@@ -57,11 +57,10 @@ export async function fetchSessions<S>(
   );
   const results: TargetSessions<S>[] = [];
   const failures: TargetFailure[] = [];
-  settled.forEach((outcome, index) => {
-    const target = targets[index] as Target;
+  for (const { item: target, outcome } of withOutcomes(targets, settled)) {
     if (outcome.ok) results.push({ target, sessions: outcome.value });
     else if ('error' in outcome) failures.push({ target, error: outcome.error, reason: errorMessage(outcome.error) });
     else failures.push({ target, error: new Error('interrupted'), reason: 'interrupted before it was asked' });
-  });
+  }
   return { results, failures };
 }

@@ -29,31 +29,32 @@ export function perNode<T>(concurrency: Concurrency, node: (item: T) => { host: 
   };
 }
 
-interface Group {
-  /** Indexes of the items not started yet, in input order; `head` is the next one. */
-  pending: number[];
+interface Group<T> {
+  /** The items of the group with their indexes in the input, in input order; `head` is the next to start. */
+  pending: { item: T; index: number }[];
   head: number;
   running: number;
 }
 
 /** The items' indexes grouped by the limit's key (one group for a plain number), each in input order. */
-function groupIndexes<T>(items: readonly T[], limit: PoolLimit<T>): Group[] {
-  const groups = new Map<string, Group>();
+function groupIndexes<T>(items: readonly T[], limit: PoolLimit<T>): Group<T>[] {
+  const groups = new Map<string, Group<T>>();
   items.forEach((item, index) => {
     const key = typeof limit === 'number' ? '' : limit.key(item);
     let group = groups.get(key);
     if (group === undefined) groups.set(key, (group = { pending: [], head: 0, running: 0 }));
-    group.pending.push(index);
+    group.pending.push({ item, index });
   });
   return [...groups.values()];
 }
 
-/** The group holding the lowest pending index among those with room, if any. */
-function nextGroup(queues: readonly Group[], perKey: number): Group | undefined {
-  let best: Group | undefined;
+/** The group with room whose next item comes first in the input, and that item, if any. */
+function nextGroup<T>(queues: readonly Group<T>[], perKey: number): { group: Group<T>; next: { item: T; index: number } } | undefined {
+  let best: { group: Group<T>; next: { item: T; index: number } } | undefined;
   for (const group of queues) {
-    if (group.running >= perKey || group.head >= group.pending.length) continue;
-    if (best === undefined || (group.pending[group.head] as number) < (best.pending[best.head] as number)) best = group;
+    const next = group.pending[group.head];
+    if (group.running >= perKey || next === undefined) continue;
+    if (best === undefined || next.index < best.next.index) best = { group, next };
   }
   return best;
 }
@@ -81,19 +82,21 @@ export async function runPool<T, R>(
       if (signal?.aborted) {
         // Nothing new starts: every item not started yet is skipped.
         for (const group of queues) {
-          while (group.head < group.pending.length) settle(group.pending[group.head++] as number, { ok: false, skipped: true });
+          for (const { index } of group.pending.slice(group.head)) settle(index, { ok: false, skipped: true });
+          group.head = group.pending.length;
         }
         return;
       }
       while (running < total) {
-        const group = nextGroup(queues, perKey);
-        if (group === undefined) return;
-        const index = group.pending[group.head++] as number;
+        const chosen = nextGroup(queues, perKey);
+        if (chosen === undefined) return;
+        const { group, next: { item, index } } = chosen;
+        group.head++;
         group.running++;
         running++;
         let task: Promise<R>;
         try {
-          task = worker(items[index] as T, index);
+          task = worker(item, index);
         } catch (error) {
           task = Promise.reject(error);
         }
@@ -103,7 +106,7 @@ export async function runPool<T, R>(
         );
       }
     };
-    const finish = (group: Group, index: number, outcome: Settled<R>): void => {
+    const finish = (group: Group<T>, index: number, outcome: Settled<R>): void => {
       group.running--;
       running--;
       // Start what may start before the result is recorded, so the last settle sees no pending item.
@@ -111,5 +114,14 @@ export async function runPool<T, R>(
       settle(index, outcome);
     };
     pump();
+  });
+}
+
+/** Each item with its outcome from runPool (which settles every item, in input order). */
+export function withOutcomes<T, R>(items: readonly T[], settled: readonly Settled<R>[]): { item: T; outcome: Settled<R> }[] {
+  return items.map((item, index) => {
+    const outcome = settled[index];
+    if (outcome === undefined) throw new Error(`internal: runPool left item ${index} of ${items.length} unsettled`);
+    return { item, outcome };
   });
 }

@@ -69,7 +69,9 @@ export function unreadReasons(listing: Pick<Listing<unknown>, 'targets' | 'failu
   }
   const vpTargets = groupBy(listing.targets, (t) => t.vp.id);
   for (const [id, failures] of groupBy(listing.failures, (f) => f.target.vp.id)) {
-    const vp = (failures[0] as TargetFailure).target.vp;
+    const [first] = failures;
+    if (first === undefined) continue; // groupBy makes no empty group
+    const { vp } = first.target;
     const reason = combinedReason(failures, vpTargets.get(id)?.length ?? failures.length, 'proxy nodes');
     byVirtualProxy.set(virtualProxyKey(vp.prefix, vp.sessionCookieHeaderName), { vp, reason });
   }

@@ -85,7 +85,7 @@ describe("Ctrl-Q 3.x's command path", () => {
 
 describe('sorting', () => {
   it("sorts text with the locale's collation, as Ctrl-Q's localeCompare does", async () => {
-    for (const [UserId, SessionId] of [['Åsa', 's-1'], ['Zed', 's-2'], ['Émile', 's-3'], ['bob', 's-4']]) {
+    for (const [UserId, SessionId] of [['Åsa', 's-1'], ['Zed', 's-2'], ['Émile', 's-3'], ['bob', 's-4']] as const) {
       site.sim.addSession({ node: 'Central', prefix: 'finance', UserDirectory: 'LAB', UserId, SessionId });
     }
     const args = getArgs(site.sim.cliArgs(), '--session-virtual-proxy', 'finance', '--sort-by', 'userid', '--log-level', 'error');

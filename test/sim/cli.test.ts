@@ -116,7 +116,7 @@ describe('runSimulatorCli (in-process)', () => {
       assert.ok(text.includes(sim.certDir));
       assert.ok(text.includes(`npx ctrl-q qseow session-get ${sim.cliArgs().join(' ')}`));
       assert.match(text, /curl --cert \S+client\.pem --key \S+client_key\.pem --cacert \S+root\.pem/);
-      assert.ok(text.includes(`'https://127.0.0.2:${sim.nodes[0].port}/qps/session?xrfkey=abcdefghij987654'`));
+      assert.ok(text.includes(`'https://127.0.0.2:${sim.nodes[0]?.port}/qps/session?xrfkey=abcdefghij987654'`));
     } finally {
       await sim.stop();
     }

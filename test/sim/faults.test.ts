@@ -5,6 +5,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { simRequest, type SimResponse } from '../helpers/qlik-request.js';
 import { loadScenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
+import { at } from '../simulator/at.js';
 
 let sim: Simulator;
 before(async () => {
@@ -105,7 +106,7 @@ describe('fault: reset', () => {
     // answer: Node's "socket hang up", code ECONNRESET (an RST with unread data would be "read ECONNRESET").
     await assert.rejects(simRequest(sim, 'dev1', { path: '/qps/finance/session' }), (e: unknown) => code(e) === 'ECONNRESET' && (e as Error).message === 'socket hang up');
     assert.equal(sim.requests.length, 1);
-    assert.equal(sim.requests[0].status, 0);
+    assert.equal(sim.requests[0]?.status, 0);
     assert.equal((await simRequest(sim, 'dev1', { path: '/qps/finance/session' })).status, 200);
   });
 
@@ -123,7 +124,7 @@ describe('fault: reset', () => {
     }
     assert.deepEqual(outcome, ['200', '200', '200', 'reset', '200', '200']);
     assert.deepEqual(sim.sessions({ node: 'dev1', prefix: 'finance' }).map((s) => s.SessionId), [ids[3]]);
-    sim.removeSession(ids[3]);
+    sim.removeSession(at(ids, 3));
   });
 });
 
@@ -204,6 +205,7 @@ describe('request log and stats', () => {
     await simRequest(sim, 'dev1', { method: 'DELETE', path: '/qps/finance/session/nope', user: null });
     assert.equal(sim.requests.length, 3);
     const [a, b, c] = sim.requests;
+    assert.ok(a && b && c);
     assert.deepEqual({ ...a, time: 0 }, {
       time: 0,
       target: 'qrs',

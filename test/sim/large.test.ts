@@ -4,12 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { simGetJson, simRequest } from '../helpers/qlik-request.js';
 import { largeScenario, type Scenario } from '../simulator/scenario.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
+import { at } from '../simulator/at.js';
 
 /** Run `fn` over `items` with at most `n` in flight. */
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]);
+    while (next < items.length) await fn(at(items, next++));
   };
   await Promise.all(Array.from({ length: n }, worker));
 }
@@ -21,13 +22,13 @@ describe('largeScenario()', () => {
     const again = largeScenario({ virtualProxies: 34, nodes: 4, sessionsPerVpPerNode: 735, seed: 42 });
     assert.deepEqual(again.sessions[12345], s.sessions[12345]);
     assert.deepEqual(again.virtualProxies.map((v) => v.id), s.virtualProxies.map((v) => v.id));
-    assert.notEqual(largeScenario({ virtualProxies: 2, nodes: 1, sessionsPerVpPerNode: 5, seed: 43 }).sessions[0].SessionId, s.sessions[0].SessionId);
+    assert.notEqual(largeScenario({ virtualProxies: 2, nodes: 1, sessionsPerVpPerNode: 5, seed: 43 }).sessions[0]?.SessionId, s.sessions[0]?.SessionId);
   });
 
   it('looks realistic: default VP first, every VP on every node, LAB\\user_00123 ids, attributes, unique GUIDs', () => {
     const s = largeScenario({ virtualProxies: 5, nodes: 3, sessionsPerVpPerNode: 200, seed: 7 });
-    assert.equal(s.virtualProxies[0].prefix, '');
-    assert.equal(s.virtualProxies[0].defaultVirtualProxy, true);
+    assert.equal(s.virtualProxies[0]?.prefix, '');
+    assert.equal(s.virtualProxies[0]?.defaultVirtualProxy, true);
     assert.deepEqual(s.nodes.map((n) => n.name), ['Central', 'rim1', 'rim2']);
     for (const vp of s.virtualProxies) assert.deepEqual(vp.linkedNodes, ['Central', 'rim1', 'rim2']);
     for (const x of s.sessions) {

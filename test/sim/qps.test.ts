@@ -112,7 +112,7 @@ describe('QPS session list', () => {
     sim.addSession({ node: 'Central', prefix: 'hdr', UserDirectory: 'LAB', UserId: 'hdruser', SessionId: 'hdr-1' });
     const hdr = sim.sessions({ prefix: 'hdr' });
     assert.equal(hdr.length, 1);
-    assert.equal(hdr[0].virtualProxyId, sim.scenario.virtualProxies.find((v) => v.sessionCookieHeaderName === 'X-Qlik-Session-hdr-central')?.id);
+    assert.equal(hdr[0]?.virtualProxyId, sim.scenario.virtualProxies.find((v) => v.sessionCookieHeaderName === 'X-Qlik-Session-hdr-central')?.id);
     assert.deepEqual(userIds((await get('Central', '/qps/hdr/session')).json()), ['hdruser']);
   });
 

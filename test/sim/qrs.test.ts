@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simGetJson, simRequest } from '../helpers/qlik-request.js';
 import { useSeedSite } from '../helpers/site.js';
+import { at } from '../simulator/at.js';
 
 const site = useSeedSite();
 
@@ -40,9 +41,9 @@ describe('QRS /qrs/virtualproxyconfig', () => {
     assert.equal(def.schemaPath, 'VirtualProxyConfig');
     const lb = objArray(def.loadBalancingServerNodes);
     assert.equal(lb.length, 1);
-    assert.equal(lb[0].name, 'Central');
-    assert.equal(lb[0].hostName, site.sim.node('Central').address);
-    assert.ok(isObj(lb[0].serviceCluster));
+    assert.equal(lb[0]?.name, 'Central');
+    assert.equal(lb[0]?.hostName, site.sim.node('Central').address);
+    assert.ok(isObj(lb[0]?.serviceCluster));
 
     const finance = vps.find((v) => v.prefix === 'finance');
     assert.ok(finance);
@@ -57,8 +58,9 @@ describe('QRS /qrs/virtualproxyconfig', () => {
   it('condensed list has the same VPs with condensed fields', async () => {
     const vps = objArray(await simGetJson(site.sim, 'qrs', '/qrs/virtualproxyconfig'));
     assert.equal(vps.length, 29);
-    assert.ok(!('loadBalancingServerNodes' in vps[0]));
-    assert.deepEqual(Object.keys(vps[0]).filter((k) => ['id', 'prefix', 'description', 'sessionCookieHeaderName', 'defaultVirtualProxy'].includes(k)).length, 5);
+    const first = at(vps, 0, 'virtual proxy');
+    assert.ok(!('loadBalancingServerNodes' in first));
+    assert.deepEqual(Object.keys(first).filter((k) => ['id', 'prefix', 'description', 'sessionCookieHeaderName', 'defaultVirtualProxy'].includes(k)).length, 5);
   });
 
   it("filter prefix eq 'hdr' returns both hdr VPs (like the seed's --session-virtual-proxy hdr)", async () => {
@@ -78,7 +80,7 @@ describe('QRS /qrs/virtualproxyconfig', () => {
     assert.ok(onDev.length >= 5);
     const c = objArray(await simGetJson(site.sim, 'qrs', '/qrs/virtualproxyconfig', { filter: "prefix eq 'sales/emea'" }));
     assert.equal(c.length, 1);
-    assert.equal(c[0].prefix, 'sales/emea');
+    assert.equal(c[0]?.prefix, 'sales/emea');
   });
 
   it('no match → 200 []', async () => {
@@ -107,7 +109,7 @@ describe('QRS /qrs/virtualproxyconfig', () => {
 
   it('count and get-by-id', async () => {
     assert.deepEqual(await simGetJson(site.sim, 'qrs', '/qrs/virtualproxyconfig/count', { filter: "prefix eq 'hdr'" }), { value: 2 });
-    const id = site.sim.scenario.virtualProxies[1].id;
+    const id = at(site.sim.scenario.virtualProxies, 1, 'virtual proxy').id;
     assert.equal(obj(await simGetJson(site.sim, 'qrs', `/qrs/virtualproxyconfig/${id}`)).id, id);
     const res = await simRequest(site.sim, 'qrs', { path: '/qrs/virtualproxyconfig/00000000-0000-0000-0000-000000000000' });
     assert.equal(res.status, 404);
@@ -132,7 +134,7 @@ describe('QRS /qrs/proxyservice', () => {
     // seed: Central has 24 linked VPs, dev1 has 5
     assert.equal(objArray(cs.virtualProxies).length, 24);
     assert.equal(objArray(obj(dev1.settings).virtualProxies).length, 5);
-    const vp = objArray(cs.virtualProxies)[0];
+    const vp = at(objArray(cs.virtualProxies), 0, 'virtual proxy');
     for (const k of ['id', 'prefix', 'description', 'sessionCookieHeaderName', 'defaultVirtualProxy']) assert.ok(k in vp, k);
     assert.equal(central.schemaPath, 'ProxyService');
   });

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { largeScenario, loadScenario, type Scenario } from './scenario.js';
 import { startSimulator, type Fault, type Simulator, type SimulatorOptions } from './server.js';
+import { at } from './at.js';
 
 export const USAGE = `Usage: npm run sim -- [options]
 
@@ -268,7 +269,7 @@ export function describeSimulator(sim: Simulator, notes: string[] = [], faults: 
   lines.push('');
   lines.push(`List sessions with ctrl-q (run it in the checkout, ${CHECKOUT}; after npm link, plain ctrl-q works anywhere):`);
   lines.push(`  npx ctrl-q qseow session-get ${sim.cliArgs().map(shQuote).join(' ')}`);
-  const first = sim.nodes[0];
+  const first = at(sim.nodes, 0, 'node');
   const linked = s.virtualProxies.filter((v) => v.linkedNodes.includes(first.name));
   const vp = linked.find((v) => v.prefix === '') ?? linked[0];
   if (vp) {

@@ -41,7 +41,7 @@ function tokenize(src: string, fail: () => never): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
-    const c = src[i];
+    const c = src.charAt(i);
     if (/\s/.test(c)) {
       i++;
     } else if (c === '(' || c === ')') {
@@ -78,7 +78,7 @@ function tokenize(src: string, fail: () => never): Token[] {
       fail(); // double-quoted values are rejected by QRS
     } else {
       const start = i;
-      while (i < src.length && !/[\s()'"]/.test(src[i])) i++;
+      while (i < src.length && !/[\s()'"]/.test(src.charAt(i))) i++;
       out.push({ t: 'word', v: src.slice(start, i), pos: start });
     }
   }
@@ -158,9 +158,10 @@ function getCaseInsensitive(obj: Record<string, unknown>, key: string): unknown 
 /** All values reachable by `path` (arrays fan out). */
 function resolve(value: unknown, path: string[]): unknown[] {
   if (Array.isArray(value)) return value.flatMap((v) => resolve(v, path));
-  if (path.length === 0) return [value];
+  const [head, ...rest] = path;
+  if (head === undefined) return [value];
   if (typeof value !== 'object' || value === null) return [];
-  return resolve(getCaseInsensitive(value as Record<string, unknown>, path[0]), path.slice(1));
+  return resolve(getCaseInsensitive(value as Record<string, unknown>, head), rest);
 }
 
 function compareOne(actual: unknown, op: FilterOp, want: string | null): boolean {

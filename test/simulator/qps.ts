@@ -73,16 +73,17 @@ type Route =
  * `session` or `user`); the first reading whose prefix is a VP linked to the node wins.
  */
 export function qpsRoute(ns: NodeState, method: string, segs: string[], body: string, unknown: UnknownSessionAnswer): Reply {
-  if (segs.length === 0 || segs[0].toLowerCase() !== 'qps') return textReply(404, '');
-  const rest = segs.slice(1);
-  const n = rest.length;
+  const [qps, ...rest] = segs;
+  if (qps?.toLowerCase() !== 'qps') return textReply(404, '');
+  // The last three segments, from the end: …/session, …/session/{id}, …/user/{dir}/{id}.
+  const [third, second, last] = [rest.at(-3), rest.at(-2), rest.at(-1)];
   const candidates: Route[] = [];
-  if (n >= 1 && rest[n - 1].toLowerCase() === 'session') candidates.push({ route: 'list', prefix: rest.slice(0, -1) });
-  if (n >= 2 && rest[n - 2].toLowerCase() === 'session') {
-    candidates.push({ route: 'byId', prefix: rest.slice(0, -2), id: rest[n - 1] });
+  if (last?.toLowerCase() === 'session') candidates.push({ route: 'list', prefix: rest.slice(0, -1) });
+  if (second?.toLowerCase() === 'session' && last !== undefined) {
+    candidates.push({ route: 'byId', prefix: rest.slice(0, -2), id: last });
   }
-  if (n >= 3 && rest[n - 3].toLowerCase() === 'user') {
-    candidates.push({ route: 'user', prefix: rest.slice(0, -3), dir: rest[n - 2], uid: rest[n - 1] });
+  if (third?.toLowerCase() === 'user' && second !== undefined && last !== undefined) {
+    candidates.push({ route: 'user', prefix: rest.slice(0, -3), dir: second, uid: last });
   }
   for (const c of candidates) {
     const vp = findVp(ns, c.prefix.join('/'));

@@ -11,7 +11,7 @@ const SERVICE_CLUSTER_ID = '7a9c2b10-3333-4d2e-9f11-000000000001';
 /** A stable GUID-shaped id derived from a string (for ids the scenario does not carry). */
 export function stableGuid(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
-  const variant = '89ab'[parseInt(h[16], 16) % 4];
+  const variant = '89ab'[parseInt(h.charAt(16), 16) % 4];
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

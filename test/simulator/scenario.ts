@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { at } from './at.js';
 
 export interface ScenarioNode {
   /** ProxyService id. */
@@ -226,10 +227,8 @@ export function makePrng(seed: number): () => number {
   };
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 function hex32(x: number): string {
-  return HEX[(x >>> 24) & 255] + HEX[(x >>> 16) & 255] + HEX[(x >>> 8) & 255] + HEX[x & 255];
+  return (x >>> 0).toString(16).padStart(8, '0');
 }
 
 /** A version-4-shaped GUID drawn from the PRNG (no closures here: this runs 100k times). */
@@ -293,9 +292,9 @@ export function largeScenario(opts: LargeScenarioOptions = {}): Scenario {
         const u = Math.floor(rand() * userPool);
         let user = users[u];
         if (user === undefined) {
-          const dir = DIRECTORIES[u % DIRECTORIES.length];
+          const dir = at(DIRECTORIES, u % DIRECTORIES.length, 'directory');
           const userId = `user_${String(u).padStart(5, '0')}`;
-          user = { dir, userId, group: GROUPS[u % GROUPS.length], email: `${userId}@${dir.toLowerCase()}.example` };
+          user = { dir, userId, group: at(GROUPS, u % GROUPS.length, 'group'), email: `${userId}@${dir.toLowerCase()}.example` };
           if (u % 4 === 0) user.name = `User ${u}`;
           users[u] = user;
         }

@@ -33,6 +33,7 @@ import { qrsRoute } from './qrs.js';
 import { addSession, buildSite, countSessions, listSessions, removeSession } from './site.js';
 import { prepareTls } from './tls.js';
 import type { QrsQuirks, RequestLogEntry, SimStats, Simulator, SimulatorOptions } from './types.js';
+import { at } from './at.js';
 
 export type {
   AddSessionInput,
@@ -224,11 +225,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const startQps = async (requested: number): Promise<number> => {
     const list = [...nodeStates.values()].map((n) => n.listener);
+    const [first, ...others] = list;
+    if (first === undefined) throw new Error('the scenario has no proxy node');
     for (let attempt = 0; ; attempt++) {
       try {
-        await listen(list[0], requested);
-        for (const l of list.slice(1)) await listen(l, list[0].port);
-        return list[0].port;
+        await listen(first, requested);
+        for (const l of others) await listen(l, first.port);
+        return first.port;
       } catch (err) {
         await Promise.all(list.map(closeListener));
         if (requested !== 0 || !isAddrInUse(err) || attempt >= 8) throw err;
@@ -313,7 +316,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         '--auth-cert-key-file', siteCerts.paths.clientKey,
         '--auth-root-cert-file', siteCerts.paths.root,
       ];
-      if (extra.includeQpsPort) args.push('--qps-port', String(sim.nodes[0].port));
+      if (extra.includeQpsPort) args.push('--qps-port', String(at(sim.nodes, 0, 'node').port));
       return args;
     },
     async stop() {

@@ -8,6 +8,7 @@ import type { Listener } from './http.js';
 import type { LiveNode } from './qrs-entities.js';
 import type { QpsSession, Scenario, ScenarioVirtualProxy, SessionAttribute } from './scenario.js';
 import type { AddSessionInput, SimNodeInfo, SimSessionInfo } from './types.js';
+import { at } from './at.js';
 
 export interface NodeState {
   info: SimNodeInfo;
@@ -58,7 +59,7 @@ export function buildSite(
 ): Site {
   const nodes = new Map<string, NodeState>();
   scenario.nodes.forEach((node, i) => {
-    const address = addresses[i];
+    const address = at(addresses, i, 'address');
     const info: SimNodeInfo = { name: node.name, id: node.id, address, port: 0 };
     if (node.hostName !== undefined) info.hostName = node.hostName;
     const vps = scenario.virtualProxies.filter((v) => v.linkedNodes.includes(node.name));
@@ -82,7 +83,7 @@ export function buildSite(
     nodes,
     vpById: new Map(scenario.virtualProxies.map((v) => [v.id, v])),
     liveByName: new Map([...nodes.values()].map((n) => [n.info.name, n.live])),
-    centralName: (scenario.nodes.find((n) => n.central) ?? scenario.nodes[0]).name,
+    centralName: (scenario.nodes.find((n) => n.central) ?? at(scenario.nodes, 0, 'node')).name,
   };
 }
 

@@ -9,7 +9,7 @@ import { formatDuration, frame } from '../../src/cli/commands/watch.js';
 import { renderTableChunks, renderWithCliTable3 } from '../../src/render/table.js';
 
 const proxy = (name: string, host: string): ProxyNode => ({ id: `${name}-id`, name, host, port: 4243, linkedVirtualProxyIds: new Set() });
-const proxies = [proxy('Central', 'central.lab'), proxy('dev1', 'dev1.lab'), proxy('rim', 'rim.lab')];
+const proxies: [ProxyNode, ProxyNode, ProxyNode] = [proxy('Central', 'central.lab'), proxy('dev1', 'dev1.lab'), proxy('rim', 'rim.lab')];
 
 function row(prefix: string, cookie: string, host: string, userDir: string, userId: string, sessionId: string): SessionRow {
   return {
@@ -93,10 +93,10 @@ describe('summarize', () => {
 
 describe('summarize with unread targets', () => {
   const vp = (id: string, prefix: string): Target['vp'] =>
-    ({ id, prefix, description: `${prefix} vp`, sessionCookieHeaderName: `X-Qlik-Session-${prefix}`, loadBalancingServerNodes: [] }) as unknown as Target['vp'];
+    ({ id, prefix, description: `${prefix} vp`, sessionCookieHeaderName: `X-Qlik-Session-${prefix}`, loadBalancingServerNodes: [] });
   const finance = vp('f', 'finance');
   const sales = vp('s', 'sales');
-  const [central, dev1, rim] = proxies as [ProxyNode, ProxyNode, ProxyNode];
+  const [central, dev1, rim] = proxies;
   const targets: Target[] = [
     { vp: finance, node: central },
     { vp: finance, node: dev1 },
