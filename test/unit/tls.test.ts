@@ -56,8 +56,8 @@ describe('loadTlsMaterial: the formats it reads', () => {
   it('PEM certificate and PKCS#8 key, with the root', () => {
     const material = loadTlsMaterial(files, true);
     // The files as they are on disk, nothing added or lost.
-    assert.equal(material.cert, readFileSync(files.certFile as string, 'utf8'));
-    assert.equal(material.ca, readFileSync(files.rootCertFile as string, 'utf8'));
+    assert.equal(material.cert, readFileSync(files.certFile, 'utf8'));
+    assert.equal(material.ca, readFileSync(files.rootCertFile, 'utf8'));
     assert.deepEqual(material.warnings, []);
     assert.ok(material.secureContext());
   });
