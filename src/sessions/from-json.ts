@@ -65,7 +65,7 @@ export function checkRows(rows: readonly SessionRef[], site: Site, listed: reado
   if (problems.length === 0) return;
   const more = problems.length > NAMED_PROBLEMS ? `; and ${problems.length - NAMED_PROBLEMS} more` : '';
   throw new UsageError(
-    `not deleting: ${problems.length} of ${rows.length} --from-json rows do not match the site: ${problems.slice(0, NAMED_PROBLEMS).join('; ')}${more}`,
+    `not deleting: ${problems.length} of ${rows.length} --from-json rows ${problems.length === 1 ? 'does' : 'do'} not match the site: ${problems.slice(0, NAMED_PROBLEMS).join('; ')}${more}`,
     { hint: 'List the sessions again with session-get and pass the fresh rows; nothing was deleted.' },
   );
 }

@@ -184,7 +184,7 @@ describe('--from-json', () => {
       const before = state();
       const result = await runCli(deleteArgs(sim.cliArgs(), '--from-json', '-', '--yes', '--output-format', 'json'), { input: JSON.stringify(spoil(rows)) });
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr, /^error: not deleting: 1 of 6 --from-json rows do not match the site: /m);
+      assert.match(result.stderr, /^error: not deleting: 1 of 6 --from-json rows does not match the site: /m);
       assert.match(result.stderr, message);
       assert.match(result.stderr, /^List the sessions again with session-get and pass the fresh rows; nothing was deleted\.$/m);
       assert.equal(result.stdout, '');

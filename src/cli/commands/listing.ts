@@ -55,8 +55,9 @@ function logPlanned(planned: Parameters<NonNullable<ListHooks['onPlanned']>>[0],
     );
   }
   if (site.unasked.length > 0) {
+    const one = site.unasked.length === 1;
     log.warn(
-      `QRS returned ${site.unasked.length} virtual proxies that were not asked for (it did not apply the filter); they are left alone, not read: ${site.unasked.map((vp) => prefixLabel(vp.prefix)).join(', ')}`,
+      `QRS returned ${count(site.unasked.length, 'virtual proxy', 'virtual proxies')} that ${one ? 'was' : 'were'} not asked for (it did not apply the filter); ${one ? 'it is' : 'they are'} left alone, not read: ${site.unasked.map((vp) => prefixLabel(vp.prefix)).join(', ')}`,
     );
   }
   if (site.proxies.length === 0) {
