@@ -13,7 +13,7 @@
  * Measured with `npm run bench` P1 (34 virtual proxies × 4 nodes, up to 16 connections per node):
  * see the README's Performance section.
  */
-import { Agent, type AgentOptions } from 'node:https';
+import { Agent } from 'node:https';
 import type { ClientRequestArgs } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -21,13 +21,9 @@ import type { TLSSocket } from 'node:tls';
 type Callback = (err: Error | null, stream: Duplex) => void;
 
 export class ResumingAgent extends Agent {
-  /** The first connection's handshake, until it gives a session or ends. */
+  /** Settles when the first connection has a session, has closed, or has finished its first request. */
   private first: Promise<void> | undefined;
   private firstDone = false;
-
-  constructor(options: AgentOptions) {
-    super(options);
-  }
 
   override createConnection(options: ClientRequestArgs, callback?: Callback): Duplex | null | undefined {
     if (this.firstDone) return super.createConnection(options, callback);
@@ -56,6 +52,7 @@ export class ResumingAgent extends Agent {
       try {
         socket = super.createConnection(options);
       } catch (err) {
+        // Node's agent reads no connection with an error; @types/node types it as always present.
         callback(err instanceof Error ? err : new Error(String(err)), undefined as unknown as Duplex);
         return;
       }
