@@ -123,8 +123,9 @@ const mb = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.to
 const min = (runs: readonly Run[]): Run => runs.reduce((x, y) => (x.wallMs <= y.wallMs ? x : y));
 const maxRss = (runs: readonly Run[]): number | undefined =>
   runs.every((r) => r.peakRssMb !== undefined) ? Math.max(...runs.map((r) => r.peakRssMb as number)) : undefined;
-const minCpu = (runs: readonly Run[]): string =>
-  runs.every((r) => r.cpuMs !== undefined) ? `${Math.min(...runs.map((r) => r.cpuMs as number)).toFixed(0)} ms` : 'n/a';
+/** The least CPU time of the runs, NaN without GNU time. */
+const leastCpu = (runs: readonly Run[]): number => Math.min(...runs.map((r) => r.cpuMs ?? NaN));
+const minCpu = (runs: readonly Run[]): string => (Number.isNaN(leastCpu(runs)) ? 'n/a' : `${leastCpu(runs).toFixed(0)} ms`);
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 interface Line {
@@ -196,6 +197,19 @@ async function listing(sim: SimProcess, floorJs: string, { name, site, latencyMs
   console.log(`      CPU (user + system, least of the runs): ctrl-q ${minCpu(cq)}, floor ${minCpu(fl)}`);
 }
 
+/** A workload timed against the serial cost of its requests (each request's latency, one after another). */
+function reportAgainstSerial(workload: string, runs: readonly Run[], serialMs: number, target: number | undefined, detail: string): void {
+  const best = min(runs);
+  report({
+    workload,
+    ctrlq: s(best.wallMs),
+    floor: `serial ${s(serialMs)}`,
+    ratio: best.wallMs / serialMs,
+    target,
+    extra: `${detail}; runs ${runs.map((r) => s(r.wallMs)).join(', ')}`,
+  });
+}
+
 async function deleting(sim: SimProcess): Promise<void> {
   const latencyMs = 20;
   const runs: Run[] = [];
@@ -210,14 +224,7 @@ async function deleting(sim: SimProcess): Promise<void> {
     serialMs = stats.requests * latencyMs;
   }
   checkExits('ctrl-q session-delete', runs);
-  const best = min(runs);
-  report({
-    workload: 'P3 session-delete, 1,000 sessions, 20 ms a request',
-    ctrlq: s(best.wallMs),
-    floor: `serial ${s(serialMs)}`,
-    ratio: best.wallMs / serialMs,
-    extra: `${stats?.deletes} DELETEs of ${stats?.requests} requests, peak in flight ${stats?.peakConcurrent}; runs ${runs.map((r) => s(r.wallMs)).join(', ')}`,
-  });
+  reportAgainstSerial('P3 session-delete, 1,000 sessions, 20 ms a request', runs, serialMs, undefined, `${stats?.deletes} DELETEs of ${stats?.requests} requests, peak in flight ${stats?.peakConcurrent}`);
 }
 
 async function startup(): Promise<void> {
@@ -250,13 +257,12 @@ async function packageCosts(): Promise<void> {
     bare.push(await importing('node:os'));
     for (const part of parts) each.get(part)?.push(await importing(part));
   }
-  const cpu = (rs: readonly Run[]): number => Math.min(...rs.map((r) => r.cpuMs ?? NaN));
   const wall = (rs: readonly Run[]): number => min(rs).wallMs;
-  console.log(`P5 package imports, over importing node:os (${s(wall(bare))}, CPU ${cpu(bare).toFixed(0)} ms), least of ${runs} runs:`);
+  console.log(`P5 package imports, over importing node:os (${s(wall(bare))}, CPU ${minCpu(bare)}), least of ${runs} runs:`);
   for (const part of parts) {
     const rs = each.get(part) ?? [];
     checkExits(`import ${part}`, rs);
-    console.log(`   ${part}: +${(wall(rs) - wall(bare)).toFixed(0)} ms wall, +${(cpu(rs) - cpu(bare)).toFixed(0)} ms CPU`);
+    console.log(`   ${part}: +${(wall(rs) - wall(bare)).toFixed(0)} ms wall, +${(leastCpu(rs) - leastCpu(bare)).toFixed(0)} ms CPU`);
   }
 }
 
@@ -272,15 +278,7 @@ async function fanOut(sim: SimProcess): Promise<void> {
   }
   checkExits('ctrl-q', runs);
   const serialMs = (stats?.requests ?? NaN) * latencyMs;
-  const best = min(runs);
-  report({
-    workload: 'P6 session-get, 8 nodes × 30 virtual proxies, 150 ms a request',
-    ctrlq: s(best.wallMs),
-    floor: `serial ${s(serialMs)}`,
-    ratio: best.wallMs / serialMs,
-    target: 0.06,
-    extra: `${stats?.requests} requests a run, peak in flight ${stats?.peakConcurrent} (${stats?.peakPerNode} on one node); runs ${runs.map((r) => s(r.wallMs)).join(', ')}`,
-  });
+  reportAgainstSerial('P6 session-get, 8 nodes × 30 virtual proxies, 150 ms a request', runs, serialMs, 0.06, `${stats?.requests} requests a run, peak in flight ${stats?.peakConcurrent} (${stats?.peakPerNode} on one node)`);
 }
 
 /** bench-floor.ts as plain JavaScript, so that no TypeScript loader is timed with it. */
