@@ -12,13 +12,13 @@
  * verification codes), unwrapped from axios's, plus a RequestFailure for what is decided here, so
  * the transport maps one set of codes whatever the HTTP client.
  *
- * Cost, measured for issue 14 (Node 20, 2 cores): importing axios takes about as much CPU as Node's
- * own start-up. It is imported only by the transport, which a run loads when it first needs QRS,
- * so `--help` and usage errors never pay for it.
+ * Cost, measured for issue 14 (Node 20, 2 cores): loading axios takes about as much CPU as Node's
+ * own start-up, even through its one-file CommonJS build (./axios.ts). It is loaded only by the
+ * transport, which a run loads when it first needs QRS, so `--help` and usage errors never pay for it.
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Agent } from 'node:https';
-import axios, { AxiosError } from 'axios';
+import { axios } from './axios.js';
 import { formatHost } from './paths.js';
 
 export interface HttpsRequestOptions {
@@ -54,6 +54,8 @@ export class RequestFailure extends Error {
     this.name = 'RequestFailure';
   }
 }
+
+const { AxiosError } = axios;
 
 const client = axios.create({
   responseType: 'text',

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { writeNotices } from './notices.js';
 import { MACHINE_X64, SEA_FUSE, fuseState, readPe, withoutSignature } from './pe.js';
 
@@ -64,6 +64,22 @@ function mib(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+/**
+ * src/qlik/axios.ts loads axios's CommonJS build with a `require` made at run time, which esbuild
+ * cannot follow, and a binary has no node_modules to find it in: in the bundle, that module imports
+ * axios instead, and esbuild includes the package like any other.
+ */
+const axiosBundled: Plugin = {
+  name: 'axios-bundled',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]qlik[\\/]axios\.ts$/ }, () => ({
+      contents: "export { default as axios } from 'axios';",
+      loader: 'ts',
+      resolveDir: join(root, 'src', 'qlik'),
+    }));
+  },
+};
+
 /** Bundles, and returns the bundle's inputs (paths relative to the project root). */
 async function bundle(version: string): Promise<string[]> {
   const result = await build({
@@ -75,6 +91,7 @@ async function bundle(version: string): Promise<string[]> {
     format: 'cjs',
     define: { __CTRLQ_VERSION__: JSON.stringify(version), 'import.meta.url': 'importMetaUrl' },
     inject: [join(root, 'test/tools/sea-import-meta-url.ts')],
+    plugins: [axiosBundled],
     logLevel: 'warning',
     metafile: true,
     absWorkingDir: root,
